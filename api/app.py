@@ -1,0 +1,49 @@
+"""The FastAPI application. Built by ``create_app`` from parts the composition root made."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.responses import Response
+
+from api import errors
+from api.config import ApiConfig
+from api.metrics import Metrics
+from api.routes import accounts, directory, health, me
+from phonebook.app import Phonebook
+
+
+def create_app(phonebook: Phonebook, engine: AsyncEngine, config: ApiConfig) -> FastAPI:
+    app = FastAPI(
+        title="PhoneBridge",
+        version="1",
+        description="Call people by name through a phonebook each person keeps for themselves.",
+    )
+    app.state.phonebook = phonebook
+    app.state.engine = engine
+    app.state.config = config
+    app.state.metrics = Metrics()
+    errors.install(app)
+
+    @app.middleware("http")
+    async def limit_body(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        # refuse oversized bodies before anything parses them
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > config.max_body_bytes):
+            return JSONResponse(
+                errors.error_body(
+                    "too_large", f"Bodies are at most {config.max_body_bytes} bytes."
+                ),
+                413,
+            )
+        return await call_next(request)
+
+    app.middleware("http")(app.state.metrics.middleware)
+    for module in (accounts, me, directory, health):
+        app.include_router(module.router)
+    return app

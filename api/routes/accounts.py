@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.security import OAuth2PasswordRequestForm
+
+from api.auth import ConfigDep, PhonebookDep, issue_token
+from api.schemas import AccountIn, AccountOut, TokenOut
+
+router = APIRouter(prefix="/v1", tags=["accounts"])
+
+
+@router.post("/accounts", status_code=201, response_model=AccountOut)
+async def register(body: AccountIn, pb: PhonebookDep, config: ConfigDep) -> AccountOut:
+    profile = await pb.accounts.register(body.name, body.phone, body.password)
+    return AccountOut(
+        id=profile.id,
+        name=profile.name,
+        phone=profile.phone.e164,
+        phone_verified=profile.phone.verified,
+        token=issue_token(config, profile.id),
+    )
+
+
+@router.post("/auth/token", response_model=TokenOut)
+async def token(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()], pb: PhonebookDep, config: ConfigDep
+) -> TokenOut:
+    account_id = await pb.accounts.authenticate(form.username, form.password)
+    return TokenOut(access_token=issue_token(config, account_id))

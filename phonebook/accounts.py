@@ -1,0 +1,156 @@
+"""Use cases: registering, signing in, verifying numbers, and one's own profile."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from phonebook import names, validate
+from phonebook.config import PhonebookConfig
+from phonebook.errors import NotFound, PhoneTaken, Unauthenticated
+from phonebook.ids import new_id, utcnow
+from phonebook.passwords import DUMMY_HASH, hash_password, verify_password
+from phonebook.phones import to_e164
+from phonebook.store import queries
+from phonebook.store.tables import AccountRow, PhoneRow
+
+
+@dataclass(frozen=True, slots=True)
+class Phone:
+    e164: str
+    verified: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    id: str
+    name: str
+    aliases: tuple[str, ...]
+    phones: tuple[Phone, ...]
+
+    @property
+    def phone(self) -> Phone:
+        return self.phones[0]
+
+
+class Accounts:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], config: PhonebookConfig) -> None:
+        self._sessions = sessions
+        self._config = config
+
+    async def register(self, name: str, phone: str, password: str | None) -> Profile:
+        """Create an account. ``password`` None makes an account that cannot sign in on the web
+        yet (registration from a phone call)."""
+        name = validate.name(name)
+        e164 = to_e164(phone, self._config.default_region)
+        password_hash = (
+            await asyncio.to_thread(hash_password, validate.password(password))
+            if password is not None
+            else None
+        )
+        account_id = new_id()
+        verified = self._config.auto_verify_phones
+        async with self._sessions.begin() as session:
+            if await session.get(PhoneRow, e164) is not None:
+                raise PhoneTaken("That number is already registered.")
+            session.add(
+                AccountRow(
+                    id=account_id,
+                    name=name,
+                    aliases=[],
+                    password_hash=password_hash,
+                    revision=0,
+                    created_at=utcnow(),
+                )
+            )
+            session.add(PhoneRow(e164=e164, account_id=account_id, verified=verified))
+            try:
+                await session.flush()
+            except IntegrityError:  # a concurrent registration of the same number won
+                raise PhoneTaken("That number is already registered.") from None
+            await queries.replace_name_keys(session, account_id, _keys(name, ()))
+            await queries.bump(session, account_id)
+        return Profile(account_id, name, (), (Phone(e164, verified),))
+
+    async def authenticate(self, phone: str, password: str) -> str:
+        """The account id for these credentials. Unknown number and wrong password cost the
+        same and answer the same."""
+        try:
+            e164 = to_e164(phone, self._config.default_region)
+        except Exception:
+            e164 = ""
+        async with self._sessions() as session:
+            row = await session.execute(
+                select(AccountRow.id, AccountRow.password_hash)
+                .join(PhoneRow, PhoneRow.account_id == AccountRow.id)
+                .where(PhoneRow.e164 == e164)
+            )
+            found = row.first()
+        stored = found.password_hash if found and found.password_hash else DUMMY_HASH
+        ok = await asyncio.to_thread(verify_password, password, stored)
+        if not (found and found.password_hash and ok):
+            raise Unauthenticated("Wrong phone number or password.")
+        return str(found.id)
+
+    async def verify_phone(self, phone: str) -> str:
+        """Mark a number verified (an operator command until calls verify numbers)."""
+        e164 = to_e164(phone, self._config.default_region)
+        async with self._sessions.begin() as session:
+            row = await session.get(PhoneRow, e164)
+            if row is None:
+                raise NotFound("No account has that number.", code="phone_not_found")
+            row.verified = True
+            # the holder's memberships become real now: their whole phonebook may change
+            await queries.bump(session, row.account_id)
+            return row.account_id
+
+    async def profile(self, account_id: str) -> Profile:
+        async with self._sessions() as session:
+            return await _profile(session, account_id)
+
+    async def exists(self, account_id: str) -> bool:
+        async with self._sessions() as session:
+            return await session.get(AccountRow, account_id) is not None
+
+    async def update_profile(
+        self, account_id: str, name: str | None = None, aliases: list[str] | None = None
+    ) -> Profile:
+        async with self._sessions.begin() as session:
+            account = await session.get(AccountRow, account_id)
+            if account is None:
+                raise Unauthenticated("This account no longer exists.")
+            if name is not None:
+                account.name = validate.name(name)
+            if aliases is not None:
+                account.aliases = list(validate.aliases(aliases))
+            await queries.replace_name_keys(
+                session, account_id, _keys(account.name, tuple(account.aliases))
+            )
+            await queries.bump(session, account_id)
+            return await _profile(session, account_id)
+
+
+def _keys(name: str, aliases: tuple[str, ...]) -> frozenset[str]:
+    return names.search_keys(names.index_name(name, aliases))
+
+
+async def _profile(session: AsyncSession, account_id: str) -> Profile:
+    account = await session.get(AccountRow, account_id)
+    if account is None:
+        raise Unauthenticated("This account no longer exists.")
+    phones = await session.scalars(
+        select(PhoneRow).where(PhoneRow.account_id == account_id).order_by(PhoneRow.e164)
+    )
+    return Profile(
+        account.id,
+        account.name,
+        tuple(account.aliases or ()),
+        tuple(Phone(p.e164, p.verified) for p in phones),
+    )
+
+
+__all__ = ["Accounts", "Phone", "Profile"]

@@ -1,0 +1,32 @@
+"""The phonebook's use cases, built once by the composition root."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from phonebook.accounts import Accounts
+from phonebook.cards import Cards
+from phonebook.circles import Circles
+from phonebook.config import PhonebookConfig
+from phonebook.directory import Directory
+from phonebook.store.engine import make_sessionmaker
+
+
+@dataclass(frozen=True, slots=True)
+class Phonebook:
+    accounts: Accounts
+    cards: Cards
+    circles: Circles
+    directory: Directory
+
+    @classmethod
+    def build(cls, engine: AsyncEngine, config: PhonebookConfig) -> Phonebook:
+        sessions = make_sessionmaker(engine)
+        return cls(
+            accounts=Accounts(sessions, config),
+            cards=Cards(sessions, config),
+            circles=Circles(sessions, config),
+            directory=Directory(sessions, config),
+        )

@@ -1,0 +1,141 @@
+"""Use cases on one's own card: entries and their grants. Only the owner ever writes it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from phonebook import validate
+from phonebook.config import PhonebookConfig
+from phonebook.errors import InvalidInput, NotFound
+from phonebook.ids import new_id
+from phonebook.model import PUBLIC, Entry, EntryKind, Level
+from phonebook.store import queries
+from phonebook.store.tables import CircleRow, EntryRow, GrantRow
+
+
+def _kind(kind: str) -> EntryKind:
+    try:
+        return EntryKind(kind)
+    except ValueError:
+        raise InvalidInput("An entry's kind is one of phone, email, address.") from None
+
+
+class Cards:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], config: PhonebookConfig) -> None:
+        self._sessions = sessions
+        self._config = config
+
+    async def entries(self, owner_id: str) -> list[Entry]:
+        async with self._sessions() as session:
+            card = (await queries.cards(session, [owner_id]))[owner_id]
+            return sorted(card.entries, key=lambda e: (e.position, e.id))
+
+    async def add(
+        self,
+        owner_id: str,
+        kind: str,
+        label: str,
+        value: str,
+        grants: Mapping[str, str] | None = None,
+    ) -> Entry:
+        entry_kind = _kind(kind)
+        clean_label = validate.label(label)
+        clean_value = validate.entry_value(entry_kind, value, self._config.default_region)
+        levels = {a: validate.grant_level(entry_kind, lvl) for a, lvl in (grants or {}).items()}
+        entry_id = new_id()
+        async with self._sessions.begin() as session:
+            count = await session.scalar(
+                select(func.count()).select_from(EntryRow).where(EntryRow.owner_id == owner_id)
+            )
+            if (count or 0) >= validate.MAX_ENTRIES:
+                raise InvalidInput(f"A card holds at most {validate.MAX_ENTRIES} entries.")
+            await _check_audiences(session, owner_id, levels.keys())
+            session.add(
+                EntryRow(
+                    id=entry_id,
+                    owner_id=owner_id,
+                    kind=entry_kind.value,
+                    label=clean_label,
+                    value=clean_value,
+                    position=count or 0,
+                )
+            )
+            await session.flush()
+            for audience, level in levels.items():
+                if level != Level.HIDDEN:
+                    session.add(GrantRow(entry_id=entry_id, audience=audience, level=int(level)))
+            await queries.bump(session, owner_id)
+            return await _entry(session, owner_id, entry_id)
+
+    async def update(
+        self,
+        owner_id: str,
+        entry_id: str,
+        *,
+        label: str | None = None,
+        value: str | None = None,
+        position: int | None = None,
+    ) -> Entry:
+        async with self._sessions.begin() as session:
+            row = await _own_entry(session, owner_id, entry_id)
+            kind = EntryKind(row.kind)
+            if label is not None:
+                row.label = validate.label(label)
+            if value is not None:
+                row.value = validate.entry_value(kind, value, self._config.default_region)
+            if position is not None:
+                if not 0 <= position < validate.MAX_ENTRIES:
+                    raise InvalidInput(f"A position is 0 to {validate.MAX_ENTRIES - 1}.")
+                row.position = position
+            await queries.bump(session, owner_id)
+            return await _entry(session, owner_id, entry_id)
+
+    async def delete(self, owner_id: str, entry_id: str) -> None:
+        async with self._sessions.begin() as session:
+            row = await _own_entry(session, owner_id, entry_id)
+            await session.delete(row)
+            await queries.bump(session, owner_id)
+
+    async def set_grant(self, owner_id: str, entry_id: str, audience: str, level: str) -> Entry:
+        async with self._sessions.begin() as session:
+            row = await _own_entry(session, owner_id, entry_id)
+            parsed = validate.grant_level(EntryKind(row.kind), level)
+            await _check_audiences(session, owner_id, [audience])
+            await session.execute(
+                delete(GrantRow).where(GrantRow.entry_id == entry_id, GrantRow.audience == audience)
+            )
+            if parsed != Level.HIDDEN:  # hidden is the absence of a grant
+                session.add(GrantRow(entry_id=entry_id, audience=audience, level=int(parsed)))
+            await session.flush()
+            await queries.bump(session, owner_id)
+            return await _entry(session, owner_id, entry_id)
+
+
+async def _own_entry(session: AsyncSession, owner_id: str, entry_id: str) -> EntryRow:
+    row = await session.get(EntryRow, entry_id)
+    if row is None or row.owner_id != owner_id:
+        raise NotFound("You have no entry with that id.", code="entry_not_found")
+    return row
+
+
+async def _check_audiences(session: AsyncSession, owner_id: str, audiences: Iterable[str]) -> None:
+    wanted = {a for a in audiences if a != PUBLIC}
+    if not wanted:
+        return
+    found = set(
+        await session.scalars(
+            select(CircleRow.id).where(CircleRow.owner_id == owner_id, CircleRow.id.in_(wanted))
+        )
+    )
+    if wanted - found:
+        raise NotFound(
+            "An audience is 'public' or the id of one of your circles.", code="circle_not_found"
+        )
+
+
+async def _entry(session: AsyncSession, owner_id: str, entry_id: str) -> Entry:
+    card = (await queries.cards(session, [owner_id]))[owner_id]
+    return next(e for e in card.entries if e.id == entry_id)

@@ -1,0 +1,15 @@
+"""The phonebook's own settings, handed in by the composition root."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class PhonebookConfig:
+    default_region: str = "US"
+    auto_verify_phones: bool = False
+    lookups_per_minute: int = 30
+    min_query_chars: int = 2
+    min_query_digits: int = 3
+    public_candidates: int = 500  # public owners considered per lookup, found by name-key index

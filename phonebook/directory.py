@@ -1,0 +1,249 @@
+"""Use cases that read other people's cards: the viewer's phonebook and its sync feed, name
+lookup, "what X sees of me", the lookup audit, and the dial check the bridge runs at connect
+time. Everything here goes through ``policy.project`` / ``policy.dialable``."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from phonebook import names, policy
+from phonebook.config import PhonebookConfig
+from phonebook.errors import NOT_FOUND_MESSAGE, InvalidInput, InvalidQuery, NotFound
+from phonebook.ids import utcnow
+from phonebook.model import PUBLIC, Card, ContactView, Relation
+from phonebook.phones import to_e164
+from phonebook.ratelimit import SlidingWindowLimiter
+from phonebook.store import queries
+from phonebook.store.tables import AccountRow, ExposureRow, LookupRow
+
+MAX_QUERY = 100
+MAX_DIGITS = 30
+
+
+@dataclass(frozen=True, slots=True)
+class PhonebookPage:
+    contacts: tuple[ContactView, ...]
+    removed: tuple[str, ...]
+    sync_token: str
+    full: bool  # True: the client should replace its copy, not merge
+
+
+@dataclass(frozen=True, slots=True)
+class LookupRecord:
+    viewer_id: str
+    viewer_name: str
+    via: str
+    at: datetime
+
+
+@lru_cache(maxsize=200_000)
+def _index(name: str, aliases: tuple[str, ...]) -> names.NameIndex:
+    # names change rarely and indexing (pinyin, phonetics) is the costly part of a lookup
+    return names.index_name(name, aliases)
+
+
+def _token(revision: int) -> str:
+    return f"r{revision}"
+
+
+def _parse_token(token: str) -> int:
+    if token.startswith("r") and token[1:].isdigit() and len(token) < 20:
+        return int(token[1:])
+    raise InvalidInput("That sync token is not one this server gave out.", code="invalid_token")
+
+
+def _count_chars(query: str) -> int:
+    # a Han character is a whole syllable: "伟" is as specific as two Latin letters
+    return sum(2 if unicodedata.east_asian_width(ch) == "W" else 1 for ch in query)
+
+
+class Directory:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        config: PhonebookConfig,
+        limiter: SlidingWindowLimiter | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._config = config
+        self._limiter = limiter or SlidingWindowLimiter(config.lookups_per_minute, 60.0)
+
+    # -- the viewer's phonebook ------------------------------------------------------------
+
+    async def _scope(
+        self, session: AsyncSession, viewer_id: str, extra_owners: Sequence[str] = ()
+    ) -> dict[str, tuple[ContactView, Card]]:
+        """Every contact the viewer has: owners whose circles hold one of the viewer's verified
+        numbers, plus ``extra_owners`` (public candidates), projected through the policy."""
+        phones = await queries.verified_phones(session, viewer_id)
+        relations = await queries.relations_of(session, phones)
+        for owner in extra_owners:
+            if owner not in relations:
+                relations[owner] = Relation()
+        relations.pop(viewer_id, None)
+        owners = [o for o, r in relations.items() if not r.blocked]
+        if len(extra_owners):  # blocks by owners reached only through public grants
+            blocked = await queries.relations_of(session, phones, owner_ids=extra_owners)
+            owners = [o for o in owners if not blocked.get(o, Relation()).blocked]
+        audiences = {PUBLIC}.union(*(relations[o].circles for o in owners))
+        cards = await queries.cards(session, owners, audiences)
+        contacts: dict[str, tuple[ContactView, Card]] = {}
+        for owner, card in cards.items():
+            view = policy.project(viewer_id, card, relations[owner])
+            if view is not None:
+                contacts[owner] = (view, card)
+        return contacts
+
+    async def phonebook(self, viewer_id: str, since: str | None = None) -> PhonebookPage:
+        since_rev = _parse_token(since) if since is not None else None
+        async with self._sessions.begin() as session:
+            # read the counter first: anything newer seen below is sent again next time
+            now = await queries.current_revision(session)
+            contacts = await self._scope(session, viewer_id)
+            exposed = set(
+                await session.scalars(
+                    select(ExposureRow.owner_id).where(ExposureRow.viewer_id == viewer_id)
+                )
+            )
+            own = (await queries.revisions(session, [viewer_id])).get(viewer_id, 0)
+            full = since_rev is None or own > since_rev or since_rev > now
+            gone = exposed - contacts.keys()
+            if full:
+                changed = [view for view, _ in contacts.values()]
+                removed = sorted(gone)
+            else:
+                assert since_rev is not None
+                revs = await queries.revisions(session, contacts.keys() | gone)
+                changed = [v for o, (v, _) in contacts.items() if revs.get(o, 0) > since_rev]
+                removed = sorted(o for o in gone if revs.get(o, since_rev + 1) > since_rev)
+            new = contacts.keys() - exposed
+            if new:
+                await session.execute(
+                    insert(ExposureRow), [{"viewer_id": viewer_id, "owner_id": o} for o in new]
+                )
+        changed.sort(key=lambda c: (c.name.casefold(), c.id))
+        return PhonebookPage(tuple(changed), tuple(removed), _token(now), full)
+
+    # -- lookup ------------------------------------------------------------------------------
+
+    async def lookup(
+        self,
+        viewer_id: str,
+        *,
+        name: str | None = None,
+        digits: str | None = None,
+        via: str = "api",
+        limit: int = 9,
+    ) -> list[ContactView]:
+        """Ranked contacts matching a name or keypad digits; NotFound when none.
+
+        The search only ever sees the viewer's own phonebook plus owners with public entries,
+        so an absent name and an unshared one take the same path and give the same answer.
+        """
+        text, keys = self._check_query(name, digits)
+        self._limiter.check(viewer_id)
+        prefixes = names.query_prefixes(text) if text else names.digits_prefixes(keys)
+        async with self._sessions.begin() as session:
+            public = await queries.public_owners_by_keys(
+                session, prefixes, self._config.public_candidates
+            )
+            contacts = await self._scope(session, viewer_id, public)
+            candidates = [
+                (view, _index(card.name, card.aliases)) for view, card in contacts.values()
+            ]
+            ranking = (
+                names.rank_text(text, candidates, limit=limit)
+                if text
+                else names.rank_digits(keys, candidates, limit=limit)
+            )
+            found = [m.item for m in ranking.matches]
+            if found:
+                at = utcnow()
+                await session.execute(
+                    insert(LookupRow),
+                    [
+                        {"owner_id": c.id, "viewer_id": viewer_id, "via": via, "at": at}
+                        for c in found
+                    ],
+                )
+        if not found:
+            raise NotFound(NOT_FOUND_MESSAGE)
+        return found
+
+    def _check_query(self, name: str | None, digits: str | None) -> tuple[str, str]:
+        if (name is None) == (digits is None):
+            raise InvalidQuery("Give either a name or keypad digits.")
+        if name is not None:
+            text = names.normalize(name[: MAX_QUERY + 1])
+            if len(name) > MAX_QUERY or _count_chars(text) < self._config.min_query_chars:
+                raise InvalidQuery(
+                    f"A name query needs {self._config.min_query_chars} to {MAX_QUERY} characters."
+                )
+            return text, ""
+        assert digits is not None
+        if not digits.isascii() or not digits.isdigit():
+            raise InvalidQuery("Keypad keys are the digits 0 to 9.")
+        if not self._config.min_query_digits <= len(digits) <= MAX_DIGITS:
+            raise InvalidQuery(
+                f"Keypad queries need {self._config.min_query_digits} to {MAX_DIGITS} digits."
+            )
+        return "", digits
+
+    # -- what others see of me, and who looked --------------------------------------------
+
+    async def preview(self, owner_id: str, phone: str) -> ContactView:
+        """What the holder of ``phone`` gets of the owner's card.
+
+        Computed from that number alone, so it tells the owner nothing about who holds it or
+        which other numbers they have."""
+        e164 = to_e164(phone, self._config.default_region)
+        async with self._sessions() as session:
+            relation = (await queries.relations_of(session, [e164], [owner_id])).get(
+                owner_id, Relation()
+            )
+            card = (await queries.cards(session, [owner_id]))[owner_id]
+        view = policy.project(viewer_id="", card=card, relation=relation)
+        if view is None:
+            raise NotFound(NOT_FOUND_MESSAGE)
+        return view
+
+    async def lookups_of(self, owner_id: str, limit: int = 100) -> list[LookupRecord]:
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(LookupRow.viewer_id, AccountRow.name, LookupRow.via, LookupRow.at)
+                .join(AccountRow, AccountRow.id == LookupRow.viewer_id)
+                .where(LookupRow.owner_id == owner_id)
+                .order_by(LookupRow.at.desc(), LookupRow.id.desc())
+                .limit(limit)
+            )
+            return [LookupRecord(*row) for row in rows]
+
+    # -- the dial check ------------------------------------------------------------------------
+
+    async def contact(self, viewer_id: str, owner_id: str) -> ContactView:
+        """One contact of the viewer's (through circles or public), or NotFound."""
+        async with self._sessions() as session:
+            found = (await self._scope(session, viewer_id, [owner_id])).get(owner_id)
+        if found is None:
+            raise NotFound(NOT_FOUND_MESSAGE)
+        return found[0]
+
+    async def dialable(self, viewer_id: str, owner_id: str, entry_id: str) -> str:
+        """The stored number the bridge may dial now, re-checked against the current grants."""
+        async with self._sessions() as session:
+            phones = await queries.verified_phones(session, viewer_id)
+            relation = (await queries.relations_of(session, phones, [owner_id])).get(
+                owner_id, Relation()
+            )
+            card = (await queries.cards(session, [owner_id])).get(owner_id)
+        number = policy.dialable(viewer_id, card, relation, entry_id) if card else None
+        if number is None:
+            raise NotFound(NOT_FOUND_MESSAGE)
+        return number

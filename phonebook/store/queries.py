@@ -1,0 +1,154 @@
+"""Reads and the few shared writes the use cases are built from. Every function takes the
+caller's session: the use case owns the transaction."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+
+from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from phonebook.model import PUBLIC, Card, Entry, EntryKind, Level, Relation
+from phonebook.store.tables import (
+    AccountRow,
+    BlockRow,
+    CircleRow,
+    EntryRow,
+    GrantRow,
+    MemberRow,
+    NameKeyRow,
+    PhoneRow,
+    RevisionCounter,
+)
+
+
+async def current_revision(session: AsyncSession) -> int:
+    value = await session.scalar(select(RevisionCounter.value).where(RevisionCounter.id == 1))
+    return int(value or 0)
+
+
+async def bump(session: AsyncSession, *account_ids: str) -> int:
+    """Give the accounts a new revision: their view changed for whoever sees them."""
+    revision = await session.scalar(
+        update(RevisionCounter)
+        .where(RevisionCounter.id == 1)
+        .values(value=RevisionCounter.value + 1)
+        .returning(RevisionCounter.value)
+    )
+    assert revision is not None
+    await session.execute(
+        update(AccountRow).where(AccountRow.id.in_(account_ids)).values(revision=revision)
+    )
+    return int(revision)
+
+
+async def replace_name_keys(session: AsyncSession, account_id: str, keys: Iterable[str]) -> None:
+    await session.execute(delete(NameKeyRow).where(NameKeyRow.account_id == account_id))
+    rows = [{"key": k, "account_id": account_id} for k in sorted(set(keys)) if len(k) <= 80]
+    if rows:
+        await session.execute(insert(NameKeyRow), rows)
+
+
+async def verified_phones(session: AsyncSession, account_id: str) -> list[str]:
+    result = await session.scalars(
+        select(PhoneRow.e164).where(PhoneRow.account_id == account_id, PhoneRow.verified)
+    )
+    return list(result)
+
+
+async def account_by_verified_phone(session: AsyncSession, e164: str) -> str | None:
+    return await session.scalar(
+        select(PhoneRow.account_id).where(PhoneRow.e164 == e164, PhoneRow.verified)
+    )
+
+
+async def relations_of(
+    session: AsyncSession, phones: Collection[str], owner_ids: Collection[str] | None = None
+) -> dict[str, Relation]:
+    """How the holder of ``phones`` stands to each owner who has them in a circle or blocks them."""
+    if not phones:
+        return {}
+    circles: dict[str, set[str]] = defaultdict(set)
+    circle_query = (
+        select(CircleRow.owner_id, CircleRow.id)
+        .join(MemberRow, MemberRow.circle_id == CircleRow.id)
+        .where(MemberRow.phone.in_(phones))
+    )
+    block_query = select(BlockRow.owner_id).where(BlockRow.phone.in_(phones))
+    if owner_ids is not None:
+        circle_query = circle_query.where(CircleRow.owner_id.in_(owner_ids))
+        block_query = block_query.where(BlockRow.owner_id.in_(owner_ids))
+    for owner_id, circle_id in await session.execute(circle_query):
+        circles[owner_id].add(circle_id)
+    blocked = set(await session.scalars(block_query))
+    return {
+        owner: Relation(circles=frozenset(circles.get(owner, ())), blocked=owner in blocked)
+        for owner in circles.keys() | blocked
+    }
+
+
+async def public_owners_by_keys(
+    session: AsyncSession, prefixes: Collection[str], limit: int
+) -> list[str]:
+    """Owners with at least one public grant whose name keys start with one of ``prefixes``.
+
+    Range scans on the key index (``key >= p AND key < p + U+FFFF``) work the same on SQLite
+    and PostgreSQL, unlike LIKE.
+    """
+    if not prefixes:
+        return []
+    ranges = [NameKeyRow.key.between(p, p + "\uffff") for p in prefixes]
+    public_owners = (
+        select(EntryRow.owner_id)
+        .join(GrantRow, GrantRow.entry_id == EntryRow.id)
+        .where(GrantRow.audience == PUBLIC, GrantRow.level >= int(Level.CALLABLE))
+    )
+    query = (
+        select(NameKeyRow.account_id)
+        .where(or_(*ranges), NameKeyRow.account_id.in_(public_owners))
+        .distinct()
+        .limit(limit)
+    )
+    return list(await session.scalars(query))
+
+
+async def cards(
+    session: AsyncSession, owner_ids: Collection[str], audiences: Collection[str] | None = None
+) -> dict[str, Card]:
+    """The cards of ``owner_ids``. With ``audiences``, only the grants that can matter."""
+    if not owner_ids:
+        return {}
+    accounts = await session.execute(
+        select(AccountRow.id, AccountRow.name, AccountRow.aliases).where(
+            AccountRow.id.in_(owner_ids)
+        )
+    )
+    entry_rows = (
+        await session.scalars(select(EntryRow).where(EntryRow.owner_id.in_(owner_ids)))
+    ).all()
+    grant_query = select(GrantRow).where(GrantRow.entry_id.in_([e.id for e in entry_rows]))
+    if audiences is not None:
+        grant_query = grant_query.where(GrantRow.audience.in_(audiences))
+    grants: dict[str, dict[str, Level]] = defaultdict(dict)
+    if entry_rows:
+        for g in await session.scalars(grant_query):
+            grants[g.entry_id][g.audience] = Level(g.level)
+    entries: dict[str, list[Entry]] = defaultdict(list)
+    for e in entry_rows:
+        entries[e.owner_id].append(
+            Entry(e.id, EntryKind(e.kind), e.label, e.value, e.position, grants.get(e.id, {}))
+        )
+    return {
+        a.id: Card(a.id, a.name, tuple(a.aliases or ()), tuple(entries.get(a.id, ())))
+        for a in accounts
+    }
+
+
+async def revisions(session: AsyncSession, account_ids: Collection[str]) -> dict[str, int]:
+    if not account_ids:
+        return {}
+    rows = await session.execute(
+        select(AccountRow.id, AccountRow.revision).where(AccountRow.id.in_(account_ids))
+    )
+    return {account_id: int(rev) for account_id, rev in rows}

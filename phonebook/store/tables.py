@@ -1,0 +1,145 @@
+"""SQLAlchemy 2 typed tables. The schema is owned by the Alembic migrations next to this file."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+ID = String(32)  # uuid4 hex: ids are not guessable or countable
+E164 = String(16)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class RevisionCounter(Base):
+    """One row. Incrementing it inside a write transaction orders commits by revision,
+    so a sync token never skips a change that commits later (the row lock serialises them)."""
+
+    __tablename__ = "revision_counter"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class AccountRow(Base):
+    __tablename__ = "accounts"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    aliases: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    # revision of the last change to anything this account shares (card, circles, grants, blocks)
+    revision: Mapped[int] = mapped_column(BigInteger, nullable=False, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class PhoneRow(Base):
+    """An account's own number. It stands for the account (membership, caller ID, blocks)
+    only once verified."""
+
+    __tablename__ = "account_phones"
+    e164: Mapped[str] = mapped_column(E164, primary_key=True)
+    account_id: Mapped[str] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    verified: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+
+class EntryRow(Base):
+    __tablename__ = "entries"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    owner_id: Mapped[str] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    kind: Mapped[str] = mapped_column(String(10), nullable=False)
+    label: Mapped[str] = mapped_column(String(40), nullable=False)
+    value: Mapped[str] = mapped_column(String(500), nullable=False)
+    position: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class CircleRow(Base):
+    __tablename__ = "circles"
+    __table_args__ = (UniqueConstraint("owner_id", "name"),)
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    owner_id: Mapped[str] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+
+
+class MemberRow(Base):
+    """Membership is by number: it binds to whichever account verifies that number."""
+
+    __tablename__ = "circle_members"
+    circle_id: Mapped[str] = mapped_column(
+        ForeignKey("circles.id", ondelete="CASCADE"), primary_key=True
+    )
+    phone: Mapped[str] = mapped_column(E164, primary_key=True, index=True)
+
+
+class GrantRow(Base):
+    __tablename__ = "grants"
+    entry_id: Mapped[str] = mapped_column(
+        ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True
+    )
+    audience: Mapped[str] = mapped_column(ID, primary_key=True, index=True)  # circle id or public
+    level: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+
+
+class BlockRow(Base):
+    __tablename__ = "blocks"
+    owner_id: Mapped[str] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    phone: Mapped[str] = mapped_column(E164, primary_key=True, index=True)
+
+
+class NameKeyRow(Base):
+    """Search keys of an account's names, for prefix range scans over public entries."""
+
+    __tablename__ = "name_keys"
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    account_id: Mapped[str] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class ExposureRow(Base):
+    """Viewer has been shown owner at least once: only such owners may be reported as removed."""
+
+    __tablename__ = "exposures"
+    viewer_id: Mapped[str] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    owner_id: Mapped[str] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class LookupRow(Base):
+    """Audit: who found whom, when and through which route. Readable by the one found."""
+
+    __tablename__ = "lookups"
+    __table_args__ = (Index("ix_lookups_owner_at", "owner_id", "at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    owner_id: Mapped[str] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False
+    )
+    viewer_id: Mapped[str] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False
+    )
+    via: Mapped[str] = mapped_column(String(10), nullable=False)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

@@ -1,0 +1,5 @@
+import sys
+
+from phonebridge.cli import main
+
+sys.exit(main())

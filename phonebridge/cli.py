@@ -1,0 +1,112 @@
+"""`phonebridge` — serve, migrate, seed a demo, and operator commands."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+import uvicorn
+
+from phonebook.errors import PhonebookError
+from phonebridge import demo
+from phonebridge.runtime import Runtime
+from phonebridge.settings import Settings
+
+log = logging.getLogger("phonebridge")
+
+
+async def _serve(runtime: Runtime, host: str, port: int) -> None:
+    if runtime.settings.auto_migrate:
+        await runtime.migrate()
+    config = uvicorn.Config(
+        runtime.api(),
+        host=host,
+        port=port,
+        log_level=runtime.settings.log_level,
+        lifespan="off",
+        access_log=False,  # uvicorn logs raw paths; api.metrics logs route templates instead
+    )
+    try:
+        await uvicorn.Server(config).serve()
+    finally:
+        await runtime.close()
+
+
+async def _db_upgrade(runtime: Runtime) -> None:
+    await runtime.migrate()
+    await runtime.close()
+    print("database is at the latest revision")
+
+
+async def _demo(runtime: Runtime) -> None:
+    await runtime.migrate()
+    try:
+        people = await demo.seed(runtime.phonebook)
+    finally:
+        await runtime.close()
+    if not people:
+        print("the demo phonebook is already there")
+        return
+    print(f"demo phonebook seeded; every password is {demo.PASSWORD!r}")
+    for name, phone in people:
+        print(f"  {name:<14} {phone}")
+    print("try: sign in as Alice (+12025550101) and look up 'bob', 'zhang wei' or keys 94264")
+
+
+async def _verify(runtime: Runtime, phone: str) -> None:
+    await runtime.migrate() if runtime.settings.auto_migrate else None
+    try:
+        await runtime.phonebook.accounts.verify_phone(phone)
+    finally:
+        await runtime.close()
+    print("verified")
+
+
+def _parser(settings: Settings) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="phonebridge", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the HTTP API")
+    serve.add_argument("--host", default=settings.host)
+    serve.add_argument("--port", type=int, default=settings.port)
+    db = sub.add_parser("db", help="database schema")
+    db.add_argument("action", choices=["upgrade"])
+    sub.add_parser("demo", help="seed a small phonebook to try")
+    accounts = sub.add_parser("accounts", help="operator commands on accounts")
+    accounts_sub = accounts.add_subparsers(dest="action", required=True)
+    verify = accounts_sub.add_parser("verify", help="mark a phone number verified")
+    verify.add_argument("phone")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        settings = Settings()
+    except ValueError as exc:
+        print(f"phonebridge: bad settings: {exc}", file=sys.stderr)
+        return 2
+    args = _parser(settings).parse_args(argv)
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    runtime = Runtime.build(settings)
+    try:
+        if args.command == "serve":
+            asyncio.run(_serve(runtime, args.host, args.port))
+        elif args.command == "db":
+            asyncio.run(_db_upgrade(runtime))
+        elif args.command == "demo":
+            asyncio.run(_demo(runtime))
+        elif args.command == "accounts":
+            asyncio.run(_verify(runtime, args.phone))
+    except PhonebookError as exc:
+        print(f"phonebridge: {exc.code}: {exc.message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
