@@ -25,6 +25,13 @@ class AccountIn(Strict):
     password: str = Field(max_length=256)
 
 
+class ClaimIn(Strict):
+    phone: str = Field(max_length=40)
+    code: str = Field(max_length=12)
+    name: str = Field(max_length=200)
+    password: str = Field(max_length=256)
+
+
 class AccountOut(BaseModel):
     id: str
     name: str

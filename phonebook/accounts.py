@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
+import secrets
 from dataclasses import dataclass
+from datetime import UTC, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -11,18 +15,33 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from phonebook import names, validate
 from phonebook.config import PhonebookConfig
-from phonebook.errors import NotFound, PhoneTaken, Unauthenticated
+from phonebook.errors import InvalidPhone, NotFound, PhoneTaken, Unauthenticated
 from phonebook.ids import new_id, utcnow
 from phonebook.passwords import DUMMY_HASH, hash_password, verify_password
 from phonebook.phones import to_e164
 from phonebook.store import queries
-from phonebook.store.tables import AccountRow, PhoneRow
+from phonebook.store.tables import AccountRow, ClaimCodeRow, PhoneRow
 
 
 @dataclass(frozen=True, slots=True)
 class Phone:
     e164: str
     verified: bool
+
+
+CLAIM_CODE_DIGITS = 6
+CLAIM_CODE_LIFETIME = timedelta(hours=24)
+CLAIM_MAX_ATTEMPTS = 5
+NEW_CALLER_NAME = "New caller"
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who is calling, by caller ID. ``claim_code`` is set only on the call that registered them."""
+
+    account_id: str
+    name: str
+    claim_code: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +151,100 @@ class Accounts:
             )
             await queries.bump(session, account_id)
             return await _profile(session, account_id)
+
+    # -- callers: identification by caller ID, registration on first use ------------------
+
+    async def identify_caller(self, caller_id: str) -> Caller | None:
+        """The account calling from ``caller_id``, or None for a number nobody registered.
+
+        Calling in from a number proves it as far as the telephone network can, so an
+        account whose number was unverified is verified by this call."""
+        try:
+            e164 = to_e164(caller_id, self._config.default_region)
+        except InvalidPhone:
+            return None  # anonymous or malformed caller ID: nobody we can identify
+        async with self._sessions.begin() as session:
+            row = await session.get(PhoneRow, e164)
+            if row is None:
+                return None
+            if not row.verified:
+                row.verified = True
+                await queries.bump(session, row.account_id)
+            account = await session.get(AccountRow, row.account_id)
+            assert account is not None
+            return Caller(account.id, account.name)
+
+    async def register_caller(self, caller_id: str) -> Caller:
+        """Register an unknown caller on first use: a pending account tied to the number
+        they call from, and a one-time code that completes it over the API."""
+        e164 = to_e164(caller_id, self._config.default_region)
+        code = "".join(secrets.choice("0123456789") for _ in range(CLAIM_CODE_DIGITS))
+        account_id = new_id()
+        async with self._sessions.begin() as session:
+            if await session.get(PhoneRow, e164) is not None:
+                raise PhoneTaken("That number is already registered.")
+            session.add(
+                AccountRow(
+                    id=account_id,
+                    name=NEW_CALLER_NAME,
+                    aliases=[],
+                    password_hash=None,
+                    revision=0,
+                    created_at=utcnow(),
+                )
+            )
+            session.add(PhoneRow(e164=e164, account_id=account_id, verified=True))
+            session.add(
+                ClaimCodeRow(
+                    account_id=account_id,
+                    code_hash=_code_hash(account_id, code),
+                    expires_at=utcnow() + CLAIM_CODE_LIFETIME,
+                    attempts=0,
+                )
+            )
+            try:
+                await session.flush()
+            except IntegrityError:
+                raise PhoneTaken("That number is already registered.") from None
+            await queries.bump(session, account_id)
+        return Caller(account_id, NEW_CALLER_NAME, claim_code=code)
+
+    async def claim(self, phone: str, code: str, name: str, password: str) -> Profile:
+        """Complete an account registered by phone: the code read on the call, a name and a
+        password. Wrong codes count; after a few the caller must call again for a new one."""
+        name = validate.name(name)
+        password_hash = await asyncio.to_thread(hash_password, validate.password(password))
+        e164 = to_e164(phone, self._config.default_region)
+        refused = Unauthenticated("That code is not valid for this number (or has expired).")
+        profile: Profile | None = None
+        async with self._sessions.begin() as session:
+            phone_row = await session.get(PhoneRow, e164)
+            claim = await session.get(ClaimCodeRow, phone_row.account_id) if phone_row else None
+            if claim is None:
+                raise refused
+            expires = claim.expires_at
+            if expires.tzinfo is None:  # SQLite gives naive datetimes back
+                expires = expires.replace(tzinfo=UTC)
+            if expires < utcnow() or claim.attempts >= CLAIM_MAX_ATTEMPTS:
+                await session.delete(claim)  # committed: this code is spent
+            elif not hmac.compare_digest(claim.code_hash, _code_hash(claim.account_id, code)):
+                claim.attempts += 1  # committed, then refused below
+            else:
+                account = await session.get(AccountRow, claim.account_id)
+                assert account is not None
+                account.name = name
+                account.password_hash = password_hash
+                await session.delete(claim)
+                await queries.replace_name_keys(session, account.id, _keys(name, ()))
+                await queries.bump(session, account.id)
+                profile = await _profile(session, account.id)
+        if profile is None:
+            raise refused
+        return profile
+
+
+def _code_hash(account_id: str, code: str) -> str:
+    return hashlib.sha256(f"{account_id}:{code}".encode()).hexdigest()
 
 
 def _keys(name: str, aliases: tuple[str, ...]) -> frozenset[str]:

@@ -143,3 +143,16 @@ class LookupRow(Base):
     )
     via: Mapped[str] = mapped_column(String(10), nullable=False)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class ClaimCodeRow(Base):
+    """A one-time code read to a caller registered on first use; it completes the account on
+    the web. Only a hash is kept."""
+
+    __tablename__ = "claim_codes"
+    account_id: Mapped[str] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

@@ -99,11 +99,14 @@ def test_john_smith_is_found(query: str) -> None:
 
 @pytest.mark.parametrize("query", ["zoe", "muller", "mueller", "Müller", "zoe mueller"])
 def test_umlauts_are_found_with_and_without_e(query: str) -> None:
-    assert found(rank_text(query, PHONEBOOK)) == ["Zoë Müller"]
+    ranking = rank_text(query, PHONEBOOK)
+    assert found(ranking) == ["Zoë Müller"]
+    assert ranking.matches[0].reason == "exact"  # a spelling, not merely a sound-alike
 
 
 def test_umlaut_query_finds_name_written_with_e() -> None:
-    assert found(rank_text("müller", book("Thomas Mueller"))) == ["Thomas Mueller"]
+    ranking = rank_text("müller", book("Thomas Mueller"))
+    assert (found(ranking), ranking.matches[0].reason) == (["Thomas Mueller"], "exact")
 
 
 def test_alias_finds_the_account() -> None:
@@ -117,6 +120,8 @@ def test_alias_does_not_outrank_the_same_word_in_a_display_name() -> None:
     ranking = rank_text("bob", book(("Robert Jones", ["Bob"]), "Bob Marley"))
     assert ranking.kind == "ambiguous"
     assert set(found(ranking)) == {"Robert Jones", "Bob Marley"}
+    ranking = rank_text("bob", book(("Adam Jones", ["Bob"]), "Bob"))
+    assert (ranking.kind, found(ranking)) == ("ambiguous", ["Bob", "Adam Jones"])
 
 
 @pytest.mark.parametrize(
@@ -149,9 +154,13 @@ def test_zeng_surname_is_found() -> None:
     assert found(ranking) == ["曾小明"]
 
 
-def test_han_given_name_is_one_word_too() -> None:
-    assert found(rank_text("xiaoming", book("李小明", "张伟"))) == ["李小明"]
-    assert found(rank_text("lxm", book("李小明", "张伟"))) == ["李小明"]
+@pytest.mark.parametrize(
+    ("query", "reason"), [("xiaoming", "pinyin"), ("li xiaoming", "pinyin"), ("lxm", "initials")]
+)
+def test_han_given_name_is_one_word_too(query: str, reason: str) -> None:
+    ranking = rank_text(query, book("李小明", "张伟"))
+    assert (ranking.kind, found(ranking)) == ("unique", ["李小明"])
+    assert ranking.matches[0].reason == reason
 
 
 def test_nothing_plausible_is_none() -> None:
@@ -190,6 +199,15 @@ def test_whole_name_ranks_above_one_word_but_still_asks() -> None:
     assert (by_keys.kind, found(by_keys)) == ("ambiguous", ["Koho", "John Smith"])
     by_text = rank_text("john", book("John Smith", "John"))
     assert (by_text.kind, found(by_text)) == ("ambiguous", ["John", "John Smith"])
+
+
+def test_keypad_name_in_order_beats_reversed() -> None:
+    john_smith = book("John Smith")
+    for in_order, reversed_order in [("564676484", "764845646"), ("5646076484", "7648405646")]:
+        assert (
+            rank_digits(in_order, john_smith).matches[0].score
+            > rank_digits(reversed_order, john_smith).matches[0].score
+        )
 
 
 def test_keypad_collisions_are_ambiguous() -> None:
@@ -328,7 +346,13 @@ def name_and_query(draw: st.DrawFn) -> tuple[NameIndex, str]:
     word = st.sampled_from(words)
     # whole words, typed beginnings of words, and unrelated or misspelt words
     piece = st.one_of(word, word.map(lambda w: w[: max(1, len(w) // 2)]), st.sampled_from(TOKENS))
-    query = draw(st.one_of(names, st.lists(piece, min_size=1, max_size=3).map(" ".join)))
+    spelling = draw(st.sampled_from(index.spellings))
+    joined = "".join(spelling)
+    cut = draw(st.integers(1, len(joined)))
+    respaced = f"{joined[:cut]} {joined[cut:]}"  # spaces in other places: "zhangw ei"
+    initials = "".join(token[0] for token in spelling)
+    pieces = st.lists(piece, min_size=1, max_size=3).map(" ".join)
+    query = draw(st.one_of(names, pieces, pieces, st.sampled_from([respaced, initials])))
     return index, query
 
 
