@@ -1,0 +1,42 @@
+"""Every name shared between Python and the dialplan, in one place. tests/dialplan checks
+`dialplan/*.conf` against this module."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+AGI_PORT = 4573
+ACCESS_SCRIPT = "access"  # AGI(agi://BRIDGE:4573/access): the access number
+CONNECT_SCRIPT = "connect"  # AGI(agi://BRIDGE:4573/connect,${PB_CALL_ID}): click-to-call leg
+
+ACCESS_CONTEXT = "phonebridge-access"
+CONNECT_CONTEXT = "phonebridge-connect"
+DIAL_CONTEXT = "phonebridge-dial"
+
+# channel variables the bridge sets for the dialplan
+VAR_RESULT = "PB_RESULT"  # one of Result below, always set
+VAR_DIAL_NUMBER = "PB_DIAL_NUMBER"  # E.164 without '+', only when PB_RESULT=dial
+VAR_CALLEE_NAME = "PB_CALLEE_NAME"  # display name for the callee leg's caller ID name
+VAR_MAX_SECONDS = "PB_MAX_SECONDS"  # call length limit, handed to Dial's L() option
+VAR_CALL_ID = "PB_CALL_ID"  # click-to-call: our call id, set by Originate
+
+# variables the dialplan sets for itself (globals the operator configures)
+VAR_TRUNK = "PB_TRUNK"  # e.g. PJSIP endpoint name of the outbound trunk
+
+
+class Result(StrEnum):
+    """Values of PB_RESULT. The dialplan branches on each; anything else is an apology."""
+
+    DIAL = "dial"  # PB_DIAL_NUMBER is set: connect the call
+    NOT_FOUND = "not-found"  # nobody matched after the allowed tries
+    CANCELLED = "cancelled"  # the caller gave up
+    NO_INPUT = "no-input"  # the caller said nothing
+    REGISTERED = "registered"  # unknown caller registered; nothing to dial
+    UNKNOWN_CALLER = "unknown-caller"  # no usable caller ID
+    RATE_LIMITED = "rate-limited"
+    UNAVAILABLE = "unavailable"  # grant revoked or callee unreachable at connect time
+    HANGUP = "hangup"  # the caller hung up
+    ERROR = "error"  # the bridge failed; the dialplan apologises
+    TIMEOUT = "timeout"  # the per-call deadline passed
+    BUSY = "busy"  # the bridge is at its concurrent-call cap
+    UNKNOWN_SCRIPT = "unknown-script"  # AGI URL names no handler
