@@ -12,6 +12,8 @@ CONNECT_SCRIPT = "connect"  # AGI(agi://BRIDGE:4573/connect,${PB_CALL_ID}): clic
 ACCESS_CONTEXT = "phonebridge-access"
 CONNECT_CONTEXT = "phonebridge-connect"
 DIAL_CONTEXT = "phonebridge-dial"
+ROUTE_CONTEXT = "phonebridge-route"  # sends the call to the branch named by PB_RESULT
+RESULT_CONTEXT = "phonebridge-result"  # one extension per Result value
 
 # channel variables the bridge sets for the dialplan
 VAR_RESULT = "PB_RESULT"  # one of Result below, always set
@@ -20,8 +22,8 @@ VAR_CALLEE_NAME = "PB_CALLEE_NAME"  # display name for the callee leg's caller I
 VAR_MAX_SECONDS = "PB_MAX_SECONDS"  # call length limit, handed to Dial's L() option
 VAR_CALL_ID = "PB_CALL_ID"  # click-to-call: our call id, set by Originate
 
-# variables the dialplan sets for itself (globals the operator configures)
-VAR_TRUNK = "PB_TRUNK"  # e.g. PJSIP endpoint name of the outbound trunk
+# globals the operator configures in dialplan/globals_phonebridge.conf
+GLOBALS = ("PB_BRIDGE", "PB_TRUNK", "PB_DIAL_TIMEOUT", "PB_SOUNDS")
 
 
 class Result(StrEnum):

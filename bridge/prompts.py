@@ -1,0 +1,153 @@
+"""The words of every fixed prompt, and the builder that turns them into sound files in
+Asterisk's formats (espeak-ng speaks, sox converts to 8 kHz). Prompt ids are file names
+under the sounds folder named by PB_SOUNDS in the dialplan."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import shutil
+import tempfile
+from pathlib import Path
+
+from bridge import flow
+
+SORRY = "pb-sorry"  # played by the dialplan itself when the bridge is down
+
+WORDS: dict[str, str] = {
+    flow.WELCOME: "Welcome to PhoneBridge.",
+    flow.ASK_NAME: (
+        "Spell the name of the person you want to call on the keypad, then press pound. "
+        "Press zero between first and last name."
+    ),
+    flow.ASK_NAME_SPEECH: (
+        "Say the name of the person you want to call after the tone, "
+        "or spell it on the keypad and press pound."
+    ),
+    flow.NO_INPUT: "I did not get that.",
+    flow.TOO_SHORT: "Please enter at least three letters.",
+    flow.NOT_FOUND: "Nobody by that name shares a number with you.",
+    flow.SEVERAL: "Several people match.",
+    flow.PRESS: "Press",
+    flow.FOR: "for",
+    flow.MORE: "Press nine for more names.",
+    flow.WHICH_NUMBER: "Which number?",
+    flow.CALLING: "Calling",
+    flow.STAR_TO_CANCEL: "Press star to cancel.",
+    flow.CANCELLED: "Cancelled.",
+    flow.UNAVAILABLE: "Sorry, that person cannot be reached right now.",
+    flow.GOODBYE: "Goodbye.",
+    flow.REGISTERED: "Your number is now registered with PhoneBridge.",
+    flow.YOUR_CODE_IS: "Your code is",
+    flow.FINISH_ONLINE: "Use this code on the web to choose your name and password.",
+    flow.UNKNOWN_CALLER: "Sorry, PhoneBridge needs your caller ID to help you.",
+    flow.TRY_LATER: "Too many requests. Please try again later.",
+    SORRY: "Sorry, PhoneBridge cannot take your call right now. Please try again later.",
+}
+
+# Asterisk picks the file whose format needs the least transcoding for the channel's codec.
+FORMATS = {
+    "sln": ["-t", "raw", "-e", "signed-integer", "-b", "16"],
+    "ulaw": ["-t", "ul"],
+    "alaw": ["-t", "al"],
+    "wav": ["-t", "wav", "-e", "signed-integer", "-b", "16"],
+}
+
+
+class SpeechToolsMissing(RuntimeError):
+    pass
+
+
+def _tools() -> tuple[str, str]:
+    espeak, sox = shutil.which("espeak-ng"), shutil.which("sox")
+    if espeak is None or sox is None:
+        raise SpeechToolsMissing(
+            "espeak-ng and sox are needed (Debian: apt-get install espeak-ng sox)"
+        )
+    return espeak, sox
+
+
+async def _run(*argv: str) -> None:
+    proc = await asyncio.create_subprocess_exec(
+        *argv, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
+    )
+    _, err = await proc.communicate()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{Path(argv[0]).name} failed: {err.decode(errors='replace')[:200]}")
+
+
+async def speak(
+    text: str,
+    target: Path,
+    *,
+    voice: str = "en-us",
+    formats: tuple[str, ...] = ("sln", "ulaw", "alaw", "wav"),
+) -> list[Path]:
+    """Speak ``text`` into ``target`` + one file per format: 8 kHz mono, telephone level."""
+    espeak, sox = _tools()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    written = []
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = Path(tmp) / "tts.wav"
+        await _run(espeak, "-v", voice, "-s", "150", "-w", str(raw), text)
+        for fmt in formats:
+            out = target.with_suffix(f".{fmt}")
+            # 8 kHz mono, band-limited to the telephone band, normalised below clipping
+            await _run(
+                sox,
+                str(raw),
+                "-r",
+                "8000",
+                "-c",
+                "1",
+                *FORMATS[fmt],
+                str(out),
+                "sinc",
+                "300-3400",
+                "gain",
+                "-n",
+                "-3",
+            )
+            written.append(out)
+    return written
+
+
+async def build(folder: Path, *, voice: str = "en-us") -> list[Path]:
+    """Regenerate every fixed prompt into ``folder``."""
+    written: list[Path] = []
+    for prompt_id, words in WORDS.items():
+        written += await speak(words, folder / prompt_id, voice=voice)
+    return written
+
+
+def name_file_id(name: str) -> str:
+    """The sound file id of a spoken name: stable per name, safe as a file name."""
+    return "name-" + hashlib.sha256(name.encode()).hexdigest()[:16]
+
+
+class NameVoice:
+    """Spoken names, made once per distinct name and kept in a folder Asterisk can read.
+
+    A name is spoken from the first call that needs it after it was set or changed, and the
+    file is reused after that; when speaking is impossible the caller falls back to spelling.
+    """
+
+    def __init__(self, folder: Path | None, *, voice: str = "en-us") -> None:
+        self._folder = folder
+        self._voice = voice
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def file_for(self, name: str) -> str | None:
+        """The file id (relative to the folder) to play for ``name``, or None to spell it."""
+        if self._folder is None:
+            return None
+        file_id = name_file_id(name)
+        target = self._folder / file_id
+        lock = self._locks.setdefault(file_id, asyncio.Lock())
+        async with lock:
+            if not target.with_suffix(".sln").exists():
+                try:
+                    await speak(name, target, voice=self._voice, formats=("sln", "ulaw", "alaw"))
+                except (SpeechToolsMissing, RuntimeError, OSError):
+                    return None
+        return file_id

@@ -1,0 +1,53 @@
+"""Prompts: every prompt the flow uses has words, and the builder makes 8 kHz telephone audio."""
+
+from __future__ import annotations
+
+import subprocess
+import wave
+from pathlib import Path
+
+from bridge import flow
+from bridge.prompts import WORDS, NameVoice, build, name_file_id
+
+
+def test_every_prompt_the_flow_plays_has_words() -> None:
+    ids = {
+        v
+        for k, v in vars(flow).items()
+        if k.isupper() and isinstance(v, str) and v.startswith("pb-")
+    }
+    assert ids and ids <= WORDS.keys()
+
+
+async def test_build_makes_8khz_files_in_asterisk_formats(tmp_path: Path) -> None:
+    files = await build(tmp_path)
+    assert {f.suffix for f in files} == {".sln", ".ulaw", ".alaw", ".wav"}
+    with wave.open(str(tmp_path / f"{flow.WELCOME}.wav")) as w:
+        assert (w.getframerate(), w.getnchannels(), w.getsampwidth()) == (8000, 1, 2)
+        assert w.getnframes() / 8000 > 0.8  # "Welcome to PhoneBridge." is spoken, not silence
+    # sln is the same audio without a header: 16-bit samples at 8 kHz
+    sln = (tmp_path / f"{flow.WELCOME}.sln").stat().st_size
+    ulaw = (tmp_path / f"{flow.WELCOME}.ulaw").stat().st_size
+    assert sln == 2 * ulaw
+    stat = subprocess.run(
+        ["sox", str(tmp_path / f"{flow.WELCOME}.wav"), "-n", "stat"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stderr
+    max_amplitude = float(
+        next(line for line in stat.splitlines() if line.startswith("Maximum amplitude")).split(":")[
+            1
+        ]
+    )
+    assert 0.3 < max_amplitude < 1.0  # normalised loud, but not clipping
+
+
+async def test_names_are_spoken_once_and_reused(tmp_path: Path) -> None:
+    voice = NameVoice(tmp_path)
+    first = await voice.file_for("Zoë Müller")
+    assert first == name_file_id("Zoë Müller")
+    made = (tmp_path / f"{first}.sln").stat().st_mtime_ns
+    assert await voice.file_for("Zoë Müller") == first
+    assert (tmp_path / f"{first}.sln").stat().st_mtime_ns == made
+    assert await NameVoice(None).file_for("Zoë") is None  # no folder: spell instead
