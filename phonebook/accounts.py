@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from phonebook import names, validate
 from phonebook.config import PhonebookConfig
 from phonebook.errors import InvalidPhone, NotFound, PhoneTaken, Unauthenticated
-from phonebook.ids import new_id, utcnow
+from phonebook.ids import as_utc, new_id, utcnow
 from phonebook.passwords import DUMMY_HASH, hash_password, verify_password
 from phonebook.phones import to_e164
 from phonebook.store import queries
@@ -222,10 +222,7 @@ class Accounts:
             claim = await session.get(ClaimCodeRow, phone_row.account_id) if phone_row else None
             if claim is None:
                 raise refused
-            expires = claim.expires_at
-            if expires.tzinfo is None:  # SQLite gives naive datetimes back
-                expires = expires.replace(tzinfo=UTC)
-            if expires < utcnow() or claim.attempts >= CLAIM_MAX_ATTEMPTS:
+            if as_utc(claim.expires_at) < utcnow() or claim.attempts >= CLAIM_MAX_ATTEMPTS:
                 await session.delete(claim)  # committed: this code is spent
             elif not hmac.compare_digest(claim.code_hash, _code_hash(claim.account_id, code)):
                 claim.attempts += 1  # committed, then refused below

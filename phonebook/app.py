@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from phonebook.accounts import Accounts
+from phonebook.calls import CallLimits, Calls
 from phonebook.cards import Cards
 from phonebook.circles import Circles
 from phonebook.config import PhonebookConfig
@@ -20,13 +21,18 @@ class Phonebook:
     cards: Cards
     circles: Circles
     directory: Directory
+    calls: Calls
 
     @classmethod
-    def build(cls, engine: AsyncEngine, config: PhonebookConfig) -> Phonebook:
+    def build(
+        cls, engine: AsyncEngine, config: PhonebookConfig, limits: CallLimits | None = None
+    ) -> Phonebook:
         sessions = make_sessionmaker(engine)
+        directory = Directory(sessions, config)
         return cls(
             accounts=Accounts(sessions, config),
             cards=Cards(sessions, config),
             circles=Circles(sessions, config),
-            directory=Directory(sessions, config),
+            directory=directory,
+            calls=Calls(sessions, directory, limits or CallLimits()),
         )

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from phonebook import names, policy
 from phonebook.config import PhonebookConfig
 from phonebook.errors import NOT_FOUND_MESSAGE, InvalidInput, InvalidQuery, NotFound
-from phonebook.ids import utcnow
+from phonebook.ids import as_utc, utcnow
 from phonebook.model import PUBLIC, Card, ContactView, Relation
 from phonebook.phones import to_e164
 from phonebook.ratelimit import SlidingWindowLimiter
@@ -223,7 +223,7 @@ class Directory:
                 .order_by(LookupRow.at.desc(), LookupRow.id.desc())
                 .limit(limit)
             )
-            return [LookupRecord(*row) for row in rows]
+            return [LookupRecord(v, name, via, as_utc(at)) for v, name, via, at in rows]
 
     # -- the dial check ------------------------------------------------------------------------
 

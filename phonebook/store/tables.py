@@ -156,3 +156,30 @@ class ClaimCodeRow(Base):
     code_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class CallRow(Base):
+    """A placed call (click-to-call or access number) and its outcome: the caller's log.
+
+    The callee's name and the entry label are kept as they were when the call was placed;
+    the number itself is never stored here."""
+
+    __tablename__ = "calls"
+    __table_args__ = (
+        Index("ix_calls_caller_created", "caller_id", "created_at"),
+        Index("ix_calls_status", "status"),
+    )
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    caller_id: Mapped[str] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False
+    )
+    callee_id: Mapped[str] = mapped_column(ID, nullable=False)
+    entry_id: Mapped[str] = mapped_column(ID, nullable=False)
+    callee_name: Mapped[str] = mapped_column(String(100), nullable=False)
+    entry_label: Mapped[str] = mapped_column(String(40), nullable=False)
+    provider: Mapped[str] = mapped_column(String(10), nullable=False)
+    provider_ref: Mapped[str | None] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(12), nullable=False)
+    reason: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
