@@ -12,11 +12,17 @@ from starlette.responses import Response
 from api import errors
 from api.config import ApiConfig
 from api.metrics import Metrics
-from api.routes import accounts, directory, health, me
+from api.routes import accounts, calls, directory, health, me
+from bridge.originator import ClickToCall
 from phonebook.app import Phonebook
 
 
-def create_app(phonebook: Phonebook, engine: AsyncEngine, config: ApiConfig) -> FastAPI:
+def create_app(
+    phonebook: Phonebook,
+    engine: AsyncEngine,
+    config: ApiConfig,
+    click_to_call: ClickToCall | None = None,
+) -> FastAPI:
     app = FastAPI(
         title="PhoneBridge",
         version="1",
@@ -25,6 +31,7 @@ def create_app(phonebook: Phonebook, engine: AsyncEngine, config: ApiConfig) -> 
     app.state.phonebook = phonebook
     app.state.engine = engine
     app.state.config = config
+    app.state.click_to_call = click_to_call
     app.state.metrics = Metrics()
     errors.install(app)
 
@@ -44,6 +51,6 @@ def create_app(phonebook: Phonebook, engine: AsyncEngine, config: ApiConfig) -> 
         return await call_next(request)
 
     app.middleware("http")(app.state.metrics.middleware)
-    for module in (accounts, me, directory, health):
+    for module in (accounts, me, directory, calls, health):
         app.include_router(module.router)
     return app

@@ -15,6 +15,7 @@ from phonebook.errors import (
     PhonebookError,
     RateLimited,
     Unauthenticated,
+    Unavailable,
 )
 
 STATUS: dict[type[PhonebookError], int] = {
@@ -24,6 +25,7 @@ STATUS: dict[type[PhonebookError], int] = {
     Unauthenticated: 401,
     Forbidden: 403,
     RateLimited: 429,
+    Unavailable: 503,
 }
 
 
@@ -43,6 +45,8 @@ async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
     headers: dict[str, str] = {}
     if isinstance(exc, RateLimited):
         headers["Retry-After"] = str(exc.retry_after)
+    if isinstance(exc, Unavailable):
+        headers["Retry-After"] = "30"
     if isinstance(exc, Unauthenticated):
         headers["WWW-Authenticate"] = "Bearer"
     return JSONResponse(

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from phonebook.accounts import Profile
+from phonebook.calls import Call
 from phonebook.circles import Circle
 from phonebook.directory import LookupRecord, PhonebookPage
 from phonebook.model import ContactView, Entry
@@ -195,3 +196,36 @@ class LookupsOut(BaseModel):
 
 class BlocksOut(BaseModel):
     blocks: list[str]
+
+
+class CallIn(Strict):
+    to: str = Field(max_length=40, description="contact id (from lookup or the phonebook)")
+    entry: str | None = Field(default=None, max_length=40, description="which callable entry")
+
+
+class CallOut(BaseModel):
+    id: str
+    status: str
+    callee_id: str
+    callee_name: str
+    label: str
+    reason: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, c: Call) -> CallOut:
+        return cls(
+            id=c.id,
+            status=c.status.value,
+            callee_id=c.callee_id,
+            callee_name=c.callee_name,
+            label=c.entry_label,
+            reason=c.reason,
+            created_at=c.created_at,
+            updated_at=c.updated_at,
+        )
+
+
+class CallsOut(BaseModel):
+    calls: list[CallOut]

@@ -10,7 +10,8 @@ each transport maps them in one table (HTTP status, dialplan result, spoken apol
     │   └── PhoneTaken        phone_taken       number already registered
     ├── Unauthenticated       unauthenticated   bad or missing credentials
     ├── Forbidden             forbidden         authenticated, but not allowed
-    └── RateLimited           rate_limited      too many requests; ``retry_after`` seconds
+    ├── RateLimited           rate_limited      too many requests; ``retry_after`` seconds
+    └── Unavailable           telephony_unavailable   a provider (AMI, Twilio) cannot take calls now
 """
 
 from __future__ import annotations
@@ -64,6 +65,10 @@ class RateLimited(PhonebookError):
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class Unavailable(PhonebookError):
+    code = "telephony_unavailable"
 
 
 # The one not-found answer: the same words whether a person is absent or does not share.
