@@ -16,7 +16,15 @@ from typing import Any, Literal
 
 from bridge.contract import Result
 from phonebook.app import Phonebook
-from phonebook.errors import InvalidInput, InvalidQuery, NotFound, PhoneTaken, RateLimited
+from phonebook.calls import CallStatus
+from phonebook.errors import (
+    Forbidden,
+    InvalidInput,
+    InvalidQuery,
+    NotFound,
+    PhoneTaken,
+    RateLimited,
+)
 from phonebook.model import ContactView
 
 log = logging.getLogger(__name__)
@@ -53,10 +61,12 @@ class Ask:
 
 @dataclass(frozen=True, slots=True)
 class Connect:
-    number: str  # E.164; for the dialplan only, never spoken or logged at info
+    number: str  # E.164; for the switch only, never spoken or logged at info
     callee_name: str
     contact_id: str
     entry_id: str
+    call_id: str  # the call log record; the transport reports the outcome against it
+    max_seconds: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +147,7 @@ TRY_LATER = "pb-try-later"
 @dataclass
 class CallFlow:
     phonebook: Phonebook
+    provider: str = "asterisk"
     speech: bool = False  # offer "say the name" as well as keypad spelling
     via: str = "ivr"
 
@@ -285,11 +296,18 @@ class CallFlow:
             fresh = State("name", state.caller)
             return Turn(fresh, self._ask_name([sound(CANCELLED)]))
         contact_id, name = state.contact
-        try:  # the grant is checked again now, at the moment of connecting
-            number = await self.phonebook.directory.dialable(state.caller, contact_id, state.entry)
-        except NotFound:
+        calls = self.phonebook.calls
+        try:  # recorded with the toll-fraud guards; the grant is checked again right now
+            call, _ = await calls.place(state.caller, contact_id, state.entry, self.provider)
+            dest = await calls.destination(call.id)
+        except RateLimited:
+            return Turn(None, Finish((sound(TRY_LATER), sound(GOODBYE)), Result.RATE_LIMITED))
+        except (NotFound, Forbidden):
             return Turn(None, Finish((sound(UNAVAILABLE), sound(GOODBYE)), Result.UNAVAILABLE))
-        return Turn(None, Connect(number, name, contact_id, state.entry))
+        await calls.update(call.id, CallStatus.RINGING)
+        return Turn(
+            None, Connect(dest.number, name, contact_id, state.entry, call.id, dest.max_seconds)
+        )
 
 
 __all__ = [

@@ -165,13 +165,16 @@ class Calls:
     async def _check_limits(self, session: AsyncSession, caller_id: str) -> None:
         now = utcnow()
         active = [s.value for s in CallStatus if not s.final]
+        # a call no provider reported on for longer than any call may last is not counted:
+        # one lost status report must not lock its caller out
+        live = CallRow.updated_at > now - timedelta(seconds=self._limits.max_seconds + 300)
 
         mine = CallRow.caller_id == caller_id
         checks: list[tuple[tuple[ColumnElement[bool], ...], int, int]] = [
             ((mine, CallRow.created_at > now - timedelta(minutes=1)), self._limits.per_minute, 60),
             ((mine, CallRow.created_at > now - timedelta(days=1)), self._limits.per_day, 3600),
-            ((mine, CallRow.status.in_(active)), self._limits.concurrent_per_caller, 30),
-            ((CallRow.status.in_(active),), self._limits.concurrent_total, 10),
+            ((mine, CallRow.status.in_(active), live), self._limits.concurrent_per_caller, 30),
+            ((CallRow.status.in_(active), live), self._limits.concurrent_total, 10),
         ]
         for where, limit, retry_after in checks:
             query = select(func.count()).select_from(CallRow).where(*where)

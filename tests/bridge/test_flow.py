@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import json
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from bridge.contract import Result
 from bridge.flow import Ask, CallFlow, Connect, Finish, Heard, Prompt, State, Turn
 from phonebook.app import Phonebook
+from phonebook.calls import CallLimits
+from phonebook.config import PhonebookConfig
 from phonebook.model import PUBLIC
 
 CALLER = "+12025550100"
@@ -78,7 +82,15 @@ async def test_unique_name_confirms_then_connects_to_the_callees_first_number(
     assert said(ask(turn)) == ["pb-calling", "Alice Martin", "pb-star-to-cancel"]
     assert all("555" not in p.value for p in ask(turn).prompts)  # the number is never spoken
     turn = await dial(flow, turn, "")
-    assert turn.action == Connect("+12025550111", "Alice Martin", ids["alice"], ids["alice_mobile"])
+    assert isinstance(turn.action, Connect)
+    assert turn.action.number == "+12025550111"
+    assert (turn.action.contact_id, turn.action.entry_id) == (ids["alice"], ids["alice_mobile"])
+    (logged,) = await pb.calls.log(ids["caller"])  # the call is in the caller's log, ringing
+    assert (logged.id, logged.status.value, logged.entry_label) == (
+        turn.action.call_id,
+        "ringing",
+        "mobile",
+    )
 
 
 async def test_caller_can_pick_a_number_by_label(pb: Phonebook) -> None:
@@ -197,3 +209,13 @@ async def test_ivr_lookups_are_audited_for_the_callee(pb: Phonebook) -> None:
     await dial(flow, await flow.start(CALLER), "25423")
     (record,) = await pb.directory.lookups_of(ids["alice"])
     assert (record.viewer_name, record.via) == ("Carl Caller", "ivr")
+
+
+async def test_destinations_outside_the_country_allowlist_are_not_connected(
+    engine: AsyncEngine, config: PhonebookConfig
+) -> None:
+    strict = Phonebook.build(engine, config, CallLimits(allowed_country_codes=frozenset({1})))
+    await people(strict)
+    flow = CallFlow(strict)
+    turn = await dial(flow, await flow.start(CALLER), "942640934#", "1")
+    assert isinstance(turn.action, Finish) and turn.action.result == Result.UNAVAILABLE
