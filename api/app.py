@@ -13,7 +13,9 @@ from api import errors
 from api.config import ApiConfig
 from api.metrics import Metrics
 from api.routes import accounts, calls, directory, health, me
+from api.routes import twilio as twilio_routes
 from bridge.originator import ClickToCall
+from bridge.twilio.voice import TwilioVoice
 from phonebook.app import Phonebook
 
 
@@ -22,6 +24,7 @@ def create_app(
     engine: AsyncEngine,
     config: ApiConfig,
     click_to_call: ClickToCall | None = None,
+    twilio: TwilioVoice | None = None,
 ) -> FastAPI:
     app = FastAPI(
         title="PhoneBridge",
@@ -32,6 +35,7 @@ def create_app(
     app.state.engine = engine
     app.state.config = config
     app.state.click_to_call = click_to_call
+    app.state.twilio = twilio
     app.state.metrics = Metrics()
     errors.install(app)
 
@@ -53,4 +57,6 @@ def create_app(
     app.middleware("http")(app.state.metrics.middleware)
     for module in (accounts, me, directory, calls, health):
         app.include_router(module.router)
+    if twilio is not None:  # the webhooks exist only where Twilio is the provider
+        app.include_router(twilio_routes.router)
     return app

@@ -11,6 +11,7 @@ from phonebook.calls import CallLimits, Calls
 from phonebook.cards import Cards
 from phonebook.circles import Circles
 from phonebook.config import PhonebookConfig
+from phonebook.deliveries import Deliveries
 from phonebook.directory import Directory
 from phonebook.store.engine import make_sessionmaker
 
@@ -22,6 +23,7 @@ class Phonebook:
     circles: Circles
     directory: Directory
     calls: Calls
+    deliveries: Deliveries
 
     @classmethod
     def build(
@@ -35,4 +37,5 @@ class Phonebook:
             circles=Circles(sessions, config),
             directory=directory,
             calls=Calls(sessions, directory, limits or CallLimits()),
+            deliveries=Deliveries(sessions),
         )

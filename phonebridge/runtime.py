@@ -10,7 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
 from api.config import ApiConfig
+from bridge.originator import ClickToCall
+from bridge.twilio.config import TwilioConfig
+from bridge.twilio.originator import TwilioOriginator, make_client
+from bridge.twilio.voice import TwilioVoice
 from phonebook.app import Phonebook
+from phonebook.calls import CallLimits
 from phonebook.config import PhonebookConfig
 from phonebook.store.engine import make_engine
 from phonebook.store.migrate import upgrade
@@ -31,13 +36,41 @@ class Runtime:
             auto_verify_phones=settings.auto_verify_phones,
             lookups_per_minute=settings.lookups_per_minute,
         )
-        return cls(settings, engine, Phonebook.build(engine, config))
-
-    def api(self) -> FastAPI:
-        config = ApiConfig(
-            secret_key=self.settings.signing_key(), token_minutes=self.settings.token_minutes
+        limits = CallLimits(
+            per_minute=settings.calls_per_minute,
+            per_day=settings.calls_per_day,
+            concurrent_per_caller=settings.concurrent_calls_per_caller,
+            concurrent_total=settings.concurrent_calls_total,
+            max_seconds=settings.max_call_seconds,
+            allowed_country_codes=settings.country_codes(),
         )
-        return create_app(self.phonebook, self.engine, config)
+        return cls(settings, engine, Phonebook.build(engine, config, limits))
+
+    def twilio_config(self, signing_key: str) -> TwilioConfig:
+        s = self.settings
+        assert s.twilio_auth_token is not None
+        return TwilioConfig(
+            account_sid=s.twilio_account_sid,
+            auth_token=s.twilio_auth_token.get_secret_value(),
+            public_base_url=s.twilio_public_base_url,
+            access_number=s.twilio_access_number,
+            state_key=signing_key,
+            caller_id=s.twilio_caller_id,
+            speech=s.twilio_speech,
+            speech_model=s.twilio_speech_model,
+            language=s.twilio_language,
+        )
+
+    def api(self, click_to_call: ClickToCall | None = None) -> FastAPI:
+        key = self.settings.signing_key()
+        config = ApiConfig(secret_key=key, token_minutes=self.settings.token_minutes)
+        twilio = None
+        if self.settings.call_provider == "twilio":
+            twilio_config = self.twilio_config(key)
+            twilio = TwilioVoice(self.phonebook, twilio_config)
+            originator = TwilioOriginator(make_client(twilio_config), twilio_config)
+            click_to_call = ClickToCall(self.phonebook.calls, originator)
+        return create_app(self.phonebook, self.engine, config, click_to_call, twilio)
 
     async def migrate(self) -> None:
         await asyncio.to_thread(upgrade, self.settings.database_url)

@@ -7,6 +7,7 @@ import logging
 import secrets
 from typing import Literal
 
+import phonenumbers
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -37,9 +38,58 @@ class Settings(BaseSettings):
     lookups_per_minute: int = Field(
         30, ge=0, description="name lookups per account per minute (0 = off)"
     )
+    call_provider: Literal["none", "asterisk", "twilio"] = Field(
+        "none", description="who places calls: Asterisk (AMI + FastAGI) or Twilio"
+    )
+    calls_per_minute: int = Field(
+        3, ge=1, description="toll-fraud guard: calls per caller per minute"
+    )
+    calls_per_day: int = Field(50, ge=1, description="toll-fraud guard: calls per caller per day")
+    concurrent_calls_per_caller: int = Field(1, ge=1, description="toll-fraud guard")
+    concurrent_calls_total: int = Field(100, ge=1, description="toll-fraud guard")
+    max_call_seconds: int = Field(3600, ge=60, description="call length limit handed to the switch")
+    allowed_country_codes: str = Field(
+        "",
+        description="comma-separated calling codes callers may reach; empty = the default region's",
+    )
+    twilio_account_sid: str = Field("", description="Twilio: account SID (AC…)")
+    twilio_auth_token: SecretStr | None = Field(
+        None, description="Twilio: auth token (signs webhooks)"
+    )
+    twilio_public_base_url: str = Field(
+        "", description="Twilio: the https URL Twilio calls (signatures)"
+    )
+    twilio_access_number: str = Field("", description="Twilio: the access number, E.164")
+    twilio_caller_id: Literal["access", "caller"] = Field(
+        "access",
+        description="Twilio: caller ID the callee sees (a verified caller ID for 'caller')",
+    )
+    twilio_speech: bool = Field(True, description="Twilio: accept spoken names")
+    twilio_speech_model: str = Field("phone_call", description="Twilio: <Gather speechModel>")
+    twilio_language: str = Field("en-US", description="Twilio: speech and <Say> language")
     host: str = Field("127.0.0.1", description="API listen address")
     port: int = Field(8000, ge=0, le=65535, description="API listen port")
     log_level: str = Field("info", description="debug shows numbers; info never does")
+
+    @model_validator(mode="after")
+    def _provider_needs_its_settings(self) -> Settings:
+        if self.call_provider == "twilio":
+            missing = [
+                name
+                for name in ("twilio_account_sid", "twilio_public_base_url", "twilio_access_number")
+                if not getattr(self, name)
+            ] + (["twilio_auth_token"] if self.twilio_auth_token is None else [])
+            if missing:
+                raise ValueError(
+                    "call_provider=twilio needs "
+                    + ", ".join(f"PHONEBRIDGE_{m.upper()}" for m in missing)
+                )
+        return self
+
+    def country_codes(self) -> frozenset[int]:
+        if self.allowed_country_codes.strip():
+            return frozenset(int(c) for c in self.allowed_country_codes.split(",") if c.strip())
+        return frozenset({phonenumbers.country_code_for_region(self.default_region.upper())})
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

@@ -1,0 +1,91 @@
+"""Render the call flow's actions as TwiML with the twilio library's VoiceResponse."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlencode
+
+from twilio.twiml.voice_response import Gather, VoiceResponse
+
+from bridge.flow import Ask, Connect, Finish, Prompt
+from bridge.prompts import WORDS
+from bridge.twilio.config import TwilioConfig
+
+MAX_HINTS = 500  # Twilio's limits on <Gather hints>
+MAX_HINT_CHARS = 100
+_HAN = re.compile(r"[\u3400-\u9fff]")
+
+
+def _say(parent: VoiceResponse | Gather, prompt: Prompt, language: str) -> None:
+    if prompt.kind == "sound":
+        parent.say(WORDS[prompt.value], language=language)
+    elif prompt.kind == "digits":
+        parent.say(" ".join(prompt.value), language=language)  # one digit at a time
+    else:  # a name or label, read in its own script's language when it is Han
+        parent.say(prompt.value, language="cmn-CN" if _HAN.search(prompt.value) else language)
+
+
+def hints(names: list[str]) -> str:
+    """Speech hints from the names this caller may reach, within Twilio's limits."""
+    kept = [n.replace(",", " ")[:MAX_HINT_CHARS] for n in dict.fromkeys(names) if n.strip()]
+    return ",".join(kept[:MAX_HINTS])
+
+
+def ask(config: TwilioConfig, action: Ask, state_token: str, names: list[str]) -> str:
+    response = VoiceResponse()
+    speech = action.speech and config.speech
+    options: dict[str, object] = {
+        "input": "dtmf speech" if speech else "dtmf",
+        "action": config.url("/twilio/gather?" + urlencode({"state": state_token})),
+        "method": "POST",
+        "timeout": int(action.timeout_s),
+        "finish_on_key": "#",
+        "action_on_empty_result": True,  # silence is an answer too: the flow counts tries
+    }
+    if action.max_digits == 1:
+        options["num_digits"] = 1
+    if speech:
+        options.update(
+            speech_timeout="auto", speech_model=config.speech_model, language=config.language
+        )
+        if names:
+            options["hints"] = hints(names)
+    gather = Gather(**options)
+    for prompt in action.prompts:
+        _say(gather, prompt, config.language)
+    response.append(gather)
+    return str(response)
+
+
+def connect(config: TwilioConfig, action: Connect, caller_number: str) -> str:
+    response = VoiceResponse()
+    caller_id = caller_number if config.caller_id == "caller" else config.access_number
+    query = urlencode({"call": action.call_id})
+    dial = response.dial(
+        caller_id=caller_id,
+        time_limit=action.max_seconds,
+        timeout=config.dial_timeout_s,
+        action=config.url(f"/twilio/dial-status?{query}"),
+        method="POST",
+    )
+    dial.number(
+        action.number,
+        status_callback=config.url(f"/twilio/callee-status?{query}"),
+        status_callback_event="answered completed",
+        status_callback_method="POST",
+    )
+    return str(response)
+
+
+def finish(config: TwilioConfig, action: Finish) -> str:
+    response = VoiceResponse()
+    for prompt in action.prompts:
+        _say(response, prompt, config.language)
+    response.hangup()
+    return str(response)
+
+
+def hangup() -> str:
+    response = VoiceResponse()
+    response.hangup()
+    return str(response)

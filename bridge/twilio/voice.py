@@ -1,0 +1,125 @@
+"""Twilio's voice webhooks as use cases: each takes the posted form and returns TwiML.
+Signature checks and idempotency are the HTTP layer's (api/routes/twilio.py)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from bridge.contract import Result
+from bridge.flow import UNAVAILABLE as UNAVAILABLE_PROMPT
+from bridge.flow import Ask, CallFlow, Connect, Finish, Heard, Turn, sound
+from bridge.prompts import SORRY
+from bridge.twilio import twiml
+from bridge.twilio.config import TwilioConfig
+from bridge.twilio.state import BadState, pack, unpack
+from phonebook.app import Phonebook
+from phonebook.calls import CallStatus
+from phonebook.errors import Forbidden, NotFound
+
+log = logging.getLogger(__name__)
+
+# Twilio's CallStatus / DialCallStatus words → ours
+CALLER_LEG = {
+    "queued": CallStatus.QUEUED,
+    "initiated": CallStatus.QUEUED,
+    "ringing": CallStatus.RINGING,
+    "in-progress": CallStatus.RINGING,  # the caller answered; the callee is not yet connected
+    "completed": CallStatus.COMPLETED,
+    "busy": CallStatus.BUSY,
+    "no-answer": CallStatus.NO_ANSWER,
+    "failed": CallStatus.FAILED,
+    "canceled": CallStatus.FAILED,
+}
+CALLEE_LEG = {
+    "answered": CallStatus.CONNECTED,
+    "in-progress": CallStatus.CONNECTED,
+    "completed": CallStatus.COMPLETED,
+    "busy": CallStatus.BUSY,
+    "no-answer": CallStatus.NO_ANSWER,
+    "failed": CallStatus.FAILED,
+    "canceled": CallStatus.FAILED,
+}
+
+
+class TwilioVoice:
+    def __init__(self, phonebook: Phonebook, config: TwilioConfig) -> None:
+        self._pb = phonebook
+        self._config = config
+        self._flow = CallFlow(phonebook, provider="twilio", speech=config.speech, via="twilio")
+
+    @property
+    def config(self) -> TwilioConfig:
+        return self._config
+
+    async def incoming(self, form: Mapping[str, str]) -> str:
+        """A call to the access number: identify (or register) the caller, ask for a name."""
+        turn = await self._flow.start(form.get("From", ""))
+        return await self._render(form, turn)
+
+    async def gather(self, form: Mapping[str, str], state_token: str) -> str:
+        """The caller's answer to a <Gather>: digits or a speech transcript."""
+        try:
+            state = unpack(self._config.state_key, form.get("CallSid", ""), state_token)
+        except BadState:
+            log.warning("twilio gather with a state that does not verify; hanging up")
+            return twiml.finish(self._config, Finish((sound(SORRY),), Result.ERROR))
+        heard = Heard(digits=form.get("Digits", ""), speech=form.get("SpeechResult", ""))
+        return await self._render(form, await self._flow.step(state, heard))
+
+    async def _render(self, form: Mapping[str, str], turn: Turn) -> str:
+        action = turn.action
+        if isinstance(action, Ask):
+            assert turn.state is not None
+            token = pack(self._config.state_key, form.get("CallSid", ""), turn.state)
+            names = (
+                await self._pb.directory.reachable_names(turn.state.caller) if action.speech else []
+            )
+            return twiml.ask(self._config, action, token, names)
+        if isinstance(action, Connect):
+            await self._pb.calls.update(
+                action.call_id, CallStatus.RINGING, provider_ref=form.get("CallSid")
+            )
+            return twiml.connect(self._config, action, form.get("From", ""))
+        return twiml.finish(self._config, action)
+
+    async def connect(self, form: Mapping[str, str], call_id: str) -> str:
+        """Click-to-call: the caller answered; connect them if the grant still holds."""
+        calls = self._pb.calls
+        try:
+            dest = await calls.destination(call_id)
+            call = await calls.update(call_id, CallStatus.RINGING, provider_ref=form.get("CallSid"))
+        except (NotFound, Forbidden):
+            await calls.update(call_id, CallStatus.FAILED, "not granted at connect time")
+            return twiml.finish(
+                self._config, Finish((sound(UNAVAILABLE_PROMPT),), Result.UNAVAILABLE)
+            )
+        assert call is not None
+        action = Connect(
+            dest.number, dest.callee_name, call.callee_id, call.entry_id, call_id, dest.max_seconds
+        )
+        return twiml.connect(self._config, action, form.get("To", ""))
+
+    async def dial_status(self, form: Mapping[str, str], call_id: str) -> str:
+        """<Dial action>: the callee leg ended; record how."""
+        status = CALLEE_LEG.get(form.get("DialCallStatus", ""), CallStatus.FAILED)
+        if status == CallStatus.COMPLETED:
+            await self._pb.calls.update(call_id, CallStatus.CONNECTED)
+        await self._pb.calls.update(
+            call_id, status, reason=f"twilio {form.get('DialCallStatus', '?')}"
+        )
+        return twiml.hangup()
+
+    async def callee_status(self, form: Mapping[str, str], call_id: str) -> None:
+        status = CALLEE_LEG.get(form.get("CallStatus", ""))
+        if status is not None and status != CallStatus.COMPLETED:  # dial-status ends the call
+            await self._pb.calls.update(call_id, status)
+
+    async def call_status(self, form: Mapping[str, str], call_id: str) -> None:
+        """Status callback of the caller's leg of a click-to-call."""
+        word = form.get("CallStatus", "")
+        status = CALLER_LEG.get(word)
+        if status is not None:
+            await self._pb.calls.update(
+                call_id, status, reason=f"twilio {word}", provider_ref=form.get("CallSid")
+            )
