@@ -105,7 +105,9 @@ async def callee_status(
 
 @router.post("/call-status", status_code=204)
 async def call_status(
-    form: Form, voice: Voice, call: Annotated[str, Query(max_length=40)]
+    form: Form, voice: Voice, call: Annotated[str | None, Query(max_length=40)] = None
 ) -> Response:
+    """Click-to-call legs name their call; the access number's console status callback does
+    not, and is matched by CallSid."""
     await voice.call_status(form, call)
     return Response(status_code=204)

@@ -115,11 +115,14 @@ class TwilioVoice:
         if status is not None and status != CallStatus.COMPLETED:  # dial-status ends the call
             await self._pb.calls.update(call_id, status)
 
-    async def call_status(self, form: Mapping[str, str], call_id: str) -> None:
-        """Status callback of the caller's leg of a click-to-call."""
+    async def call_status(self, form: Mapping[str, str], call_id: str | None) -> None:
+        """Status callback of the caller's leg (click-to-call, or the access-number call)."""
         word = form.get("CallStatus", "")
         status = CALLER_LEG.get(word)
-        if status is not None:
+        if call_id is None:
+            found = await self._pb.calls.by_ref("twilio", form.get("CallSid", ""))
+            call_id = found.id if found else None
+        if status is not None and call_id is not None:
             await self._pb.calls.update(
                 call_id, status, reason=f"twilio {word}", provider_ref=form.get("CallSid")
             )

@@ -225,3 +225,21 @@ async def test_a_forged_or_foreign_state_hangs_up(twilio: Twilio, pb: Phonebook)
         next_path(welcome), form(CallSid="CA" + "2" * 32, Digits="25423")
     )
     assert other_call.text.endswith("<Hangup /></Response>") and "<Dial" not in other_call.text
+
+
+async def test_console_status_callback_finds_the_access_call_by_call_sid(
+    twilio: Twilio, pb: Phonebook
+) -> None:
+    ids = await people(pb)
+    *_, dial = await walk(twilio, {"Digits": "25423"}, {"Digits": ""})
+    await twilio.post(
+        next_path(dial).replace("dial-status", "callee-status"), form(CallStatus="in-progress")
+    )
+    r = await twilio.post("/twilio/call-status", form(CallStatus="completed"))  # no ?call=
+    assert r.status_code == 204
+    (call,) = await pb.calls.log(ids["caller"])
+    assert call.status.value == "completed"
+    stray = await twilio.post(
+        "/twilio/call-status", form(CallSid="CA" + "7" * 32, CallStatus="completed")
+    )
+    assert stray.status_code == 204  # a call we never connected: nothing to record
