@@ -6,9 +6,11 @@ import argparse
 import asyncio
 import logging
 import sys
+from pathlib import Path
 
 import uvicorn
 
+from bridge import prompts
 from phonebook.errors import PhonebookError
 from phonebridge import demo
 from phonebridge.runtime import Runtime
@@ -73,6 +75,11 @@ def _parser(settings: Settings) -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database schema")
     db.add_argument("action", choices=["upgrade"])
     sub.add_parser("demo", help="seed a small phonebook to try")
+    prompts = sub.add_parser("prompts", help="sound files for Asterisk")
+    prompts_sub = prompts.add_subparsers(dest="action", required=True)
+    build = prompts_sub.add_parser("build", help="speak every fixed prompt into a folder")
+    build.add_argument("folder", type=Path)
+    build.add_argument("--voice", default="en-us", help="espeak-ng voice")
     accounts = sub.add_parser("accounts", help="operator commands on accounts")
     accounts_sub = accounts.add_subparsers(dest="action", required=True)
     verify = accounts_sub.add_parser("verify", help="mark a phone number verified")
@@ -90,6 +97,14 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    if args.command == "prompts":
+        try:
+            written = asyncio.run(prompts.build(args.folder, voice=args.voice))
+        except prompts.SpeechToolsMissing as exc:
+            print(f"phonebridge: {exc}", file=sys.stderr)
+            return 1
+        print(f"{len(written)} files in {args.folder}")
+        return 0
     runtime = Runtime.build(settings)
     try:
         if args.command == "serve":
