@@ -8,12 +8,14 @@ from enum import StrEnum
 AGI_PORT = 4573
 ACCESS_SCRIPT = "access"  # AGI(agi://BRIDGE:4573/access): the access number
 CONNECT_SCRIPT = "connect"  # AGI(agi://BRIDGE:4573/connect,${PB_CALL_ID}): click-to-call leg
+OUTCOME_SCRIPT = "outcome"  # AGI(…/outcome,${PB_CALL_ID},${DIALSTATUS},${ANSWEREDTIME}) on hangup
 
 ACCESS_CONTEXT = "phonebridge-access"
 CONNECT_CONTEXT = "phonebridge-connect"
 DIAL_CONTEXT = "phonebridge-dial"
 ROUTE_CONTEXT = "phonebridge-route"  # sends the call to the branch named by PB_RESULT
 RESULT_CONTEXT = "phonebridge-result"  # one extension per Result value
+OUTCOME_CONTEXT = "phonebridge-outcome"  # hangup handler: reports how the dialled leg ended
 
 # channel variables the bridge sets for the dialplan
 VAR_RESULT = "PB_RESULT"  # one of Result below, always set

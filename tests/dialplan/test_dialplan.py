@@ -42,6 +42,7 @@ def test_the_contexts_python_names_exist() -> None:
         contract.DIAL_CONTEXT,
         contract.ROUTE_CONTEXT,
         contract.RESULT_CONTEXT,
+        contract.OUTCOME_CONTEXT,
     ):
         assert name in ctx, name
 
@@ -53,7 +54,9 @@ def test_every_result_has_a_branch_and_every_branch_is_a_result() -> None:
 
 def test_agi_urls_name_the_bridge_scripts() -> None:
     urls = re.findall(r"AGI\(agi://\$\{PB_BRIDGE\}/([a-z]+)", EXTENSIONS)
-    assert sorted(urls) == sorted([contract.ACCESS_SCRIPT, contract.CONNECT_SCRIPT])
+    assert sorted(urls) == sorted(
+        [contract.ACCESS_SCRIPT, contract.CONNECT_SCRIPT, contract.OUTCOME_SCRIPT]
+    )
 
 
 def test_every_pb_variable_is_in_the_contract() -> None:
