@@ -40,6 +40,12 @@ class AccountOut(BaseModel):
     phone_verified: bool
     token: str
 
+    @classmethod
+    def of(cls, p: Profile, token: str) -> AccountOut:
+        return cls(
+            id=p.id, name=p.name, phone=p.phone.e164, phone_verified=p.phone.verified, token=token
+        )
+
 
 class TokenOut(BaseModel):
     access_token: str

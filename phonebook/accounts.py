@@ -71,28 +71,9 @@ class Accounts:
             if password is not None
             else None
         )
-        account_id = new_id()
         verified = self._config.auto_verify_phones
         async with self._sessions.begin() as session:
-            if await session.get(PhoneRow, e164) is not None:
-                raise PhoneTaken("That number is already registered.")
-            session.add(
-                AccountRow(
-                    id=account_id,
-                    name=name,
-                    aliases=[],
-                    password_hash=password_hash,
-                    revision=0,
-                    created_at=utcnow(),
-                )
-            )
-            session.add(PhoneRow(e164=e164, account_id=account_id, verified=verified))
-            try:
-                await session.flush()
-            except IntegrityError:  # a concurrent registration of the same number won
-                raise PhoneTaken("That number is already registered.") from None
-            await queries.replace_name_keys(session, account_id, _keys(name, ()))
-            await queries.bump(session, account_id)
+            account_id = await _create_account(session, name, e164, password_hash, verified)
         return Profile(account_id, name, (), (Phone(e164, verified),))
 
     async def authenticate(self, phone: str, password: str) -> str:
@@ -179,21 +160,8 @@ class Accounts:
         they call from, and a one-time code that completes it over the API."""
         e164 = to_e164(caller_id, self._config.default_region)
         code = "".join(secrets.choice("0123456789") for _ in range(CLAIM_CODE_DIGITS))
-        account_id = new_id()
         async with self._sessions.begin() as session:
-            if await session.get(PhoneRow, e164) is not None:
-                raise PhoneTaken("That number is already registered.")
-            session.add(
-                AccountRow(
-                    id=account_id,
-                    name=NEW_CALLER_NAME,
-                    aliases=[],
-                    password_hash=None,
-                    revision=0,
-                    created_at=utcnow(),
-                )
-            )
-            session.add(PhoneRow(e164=e164, account_id=account_id, verified=True))
+            account_id = await _create_account(session, NEW_CALLER_NAME, e164, None, True)
             session.add(
                 ClaimCodeRow(
                     account_id=account_id,
@@ -202,11 +170,6 @@ class Accounts:
                     attempts=0,
                 )
             )
-            try:
-                await session.flush()
-            except IntegrityError:
-                raise PhoneTaken("That number is already registered.") from None
-            await queries.bump(session, account_id)
         return Caller(account_id, NEW_CALLER_NAME, claim_code=code)
 
     async def claim(self, phone: str, code: str, name: str, password: str) -> Profile:
@@ -238,6 +201,33 @@ class Accounts:
         if profile is None:
             raise refused
         return profile
+
+
+async def _create_account(
+    session: AsyncSession, name: str, e164: str, password_hash: str | None, verified: bool
+) -> str:
+    """One new account holding one number; PhoneTaken if anyone holds that number already."""
+    if await session.get(PhoneRow, e164) is not None:
+        raise PhoneTaken("That number is already registered.")
+    account_id = new_id()
+    session.add(
+        AccountRow(
+            id=account_id,
+            name=name,
+            aliases=[],
+            password_hash=password_hash,
+            revision=0,
+            created_at=utcnow(),
+        )
+    )
+    session.add(PhoneRow(e164=e164, account_id=account_id, verified=verified))
+    try:
+        await session.flush()
+    except IntegrityError:  # a concurrent registration of the same number won
+        raise PhoneTaken("That number is already registered.") from None
+    await queries.replace_name_keys(session, account_id, _keys(name, ()))
+    await queries.bump(session, account_id)
+    return account_id
 
 
 def _code_hash(account_id: str, code: str) -> str:

@@ -14,26 +14,14 @@ router = APIRouter(prefix="/v1", tags=["accounts"])
 @router.post("/accounts", status_code=201, response_model=AccountOut)
 async def register(body: AccountIn, pb: PhonebookDep, config: ConfigDep) -> AccountOut:
     profile = await pb.accounts.register(body.name, body.phone, body.password)
-    return AccountOut(
-        id=profile.id,
-        name=profile.name,
-        phone=profile.phone.e164,
-        phone_verified=profile.phone.verified,
-        token=issue_token(config, profile.id),
-    )
+    return AccountOut.of(profile, issue_token(config, profile.id))
 
 
 @router.post("/accounts/claim", response_model=AccountOut)
 async def claim(body: ClaimIn, pb: PhonebookDep, config: ConfigDep) -> AccountOut:
     """Complete an account that was registered on a call, with the code read to the caller."""
     profile = await pb.accounts.claim(body.phone, body.code, body.name, body.password)
-    return AccountOut(
-        id=profile.id,
-        name=profile.name,
-        phone=profile.phone.e164,
-        phone_verified=profile.phone.verified,
-        token=issue_token(config, profile.id),
-    )
+    return AccountOut.of(profile, issue_token(config, profile.id))
 
 
 @router.post("/auth/token", response_model=TokenOut)
