@@ -1,0 +1,103 @@
+"""The README's first command, for real: `phonebridge demo` and `phonebridge serve` in an empty
+folder, on the embedded SQLite default, answering HTTP on a real port."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def run(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PHONEBRIDGE_")}
+    return subprocess.run(
+        [sys.executable, "-m", "phonebridge", *args],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[str]:
+    assert run(tmp_path, "demo").returncode == 0
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PHONEBRIDGE_")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "phonebridge", "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("phonebridge serve did not answer /healthz within 10 s")
+        yield base
+    finally:
+        proc.terminate()
+        output = proc.communicate(timeout=10)[0]
+    assert "+1202555" not in output  # no phone number in the server's info-level output
+
+
+def test_demo_then_serve_answers_lookups(served: str) -> None:
+    token = httpx.post(
+        f"{served}/v1/auth/token", data={"username": "+12025550101", "password": "demo-password"}
+    ).json()["access_token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    bob = httpx.get(f"{served}/v1/lookup", params={"name": "bob"}, headers=auth).json()
+    assert bob["matches"][0]["name"] == "Bob Smith"
+    assert bob["matches"][0]["entries"][0]["value"] is None  # callable only: number hidden
+    zhang = httpx.get(f"{served}/v1/lookup", params={"keys": "94264"}, headers=auth).json()
+    assert zhang["matches"][0]["name"] == "张伟"
+    httpx.put(f"{served}/v1/me/blocks/+12025550188", headers=auth)  # a number in a path
+    assert httpx.get(f"{served}/docs").status_code == 200
+
+
+def test_demo_twice_and_operator_verify(tmp_path: Path) -> None:
+    assert "seeded" in run(tmp_path, "demo").stdout
+    assert "already there" in run(tmp_path, "demo").stdout
+    assert run(tmp_path, "accounts", "verify", "+12025550102").returncode == 0
+    unknown = run(tmp_path, "accounts", "verify", "+12025550177")
+    assert unknown.returncode == 1 and "phone_not_found" in unknown.stderr
+
+
+def test_production_refuses_to_start_without_a_secret(tmp_path: Path) -> None:
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("PHONEBRIDGE_")},
+        "PHONEBRIDGE_ENV": "production",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "phonebridge", "serve"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2 and "PHONEBRIDGE_SECRET_KEY" in result.stderr
