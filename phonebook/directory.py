@@ -83,15 +83,12 @@ class Directory:
         """Every contact the viewer has: owners whose circles hold one of the viewer's verified
         numbers, plus ``extra_owners`` (public candidates), projected through the policy."""
         phones = await queries.verified_phones(session, viewer_id)
+        # every owner with the viewer in a circle, and every owner blocking the viewer
         relations = await queries.relations_of(session, phones)
         for owner in extra_owners:
-            if owner not in relations:
-                relations[owner] = Relation()
+            relations.setdefault(owner, Relation())
         relations.pop(viewer_id, None)
         owners = [o for o, r in relations.items() if not r.blocked]
-        if len(extra_owners):  # blocks by owners reached only through public grants
-            blocked = await queries.relations_of(session, phones, owner_ids=extra_owners)
-            owners = [o for o in owners if not blocked.get(o, Relation()).blocked]
         audiences = {PUBLIC}.union(*(relations[o].circles for o in owners))
         cards = await queries.cards(session, owners, audiences)
         contacts: dict[str, tuple[ContactView, Card]] = {}
@@ -124,9 +121,9 @@ class Directory:
                 changed = [v for o, (v, _) in contacts.items() if revs.get(o, 0) > since_rev]
                 removed = sorted(o for o in gone if revs.get(o, since_rev + 1) > since_rev)
             new = contacts.keys() - exposed
-            if new:
-                await session.execute(
-                    insert(ExposureRow), [{"viewer_id": viewer_id, "owner_id": o} for o in new]
+            if new:  # a concurrent fetch may record the same pairs: ignore, do not fail
+                await queries.insert_ignoring_duplicates(
+                    session, ExposureRow, [{"viewer_id": viewer_id, "owner_id": o} for o in new]
                 )
         changed.sort(key=lambda c: (c.name.casefold(), c.id))
         return PhonebookPage(tuple(changed), tuple(removed), _token(now), full)

@@ -7,11 +7,13 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable
 
 from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from phonebook.model import PUBLIC, Card, Entry, EntryKind, Level, Relation
 from phonebook.store.tables import (
     AccountRow,
+    Base,
     BlockRow,
     CircleRow,
     EntryRow,
@@ -48,6 +50,15 @@ async def replace_name_keys(session: AsyncSession, account_id: str, keys: Iterab
     rows = [{"key": k, "account_id": account_id} for k in sorted(set(keys)) if len(k) <= 80]
     if rows:
         await session.execute(insert(NameKeyRow), rows)
+
+
+async def insert_ignoring_duplicates(
+    session: AsyncSession, table: type[Base], rows: list[dict[str, object]]
+) -> None:
+    """INSERT … ON CONFLICT DO NOTHING, in the dialect at hand (SQLite and PostgreSQL)."""
+    dialect = session.get_bind().dialect.name
+    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    await session.execute(make(table).on_conflict_do_nothing(), rows)
 
 
 async def verified_phones(session: AsyncSession, account_id: str) -> list[str]:

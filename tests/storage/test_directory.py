@@ -3,6 +3,7 @@ and that nothing leaves it without a grant."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 
 import pytest
@@ -196,3 +197,14 @@ async def test_no_response_carries_a_value_without_a_visible_grant(
                 found = []
             for view in found:
                 _check(view, phone, g)
+
+
+async def test_concurrent_phonebook_fetches_do_not_collide(pb: Phonebook) -> None:
+    viewer = await person(pb, "Viewer", "+12025550100")
+    for i in range(5):
+        owner = await person(pb, f"Owner{i}", f"+1202555011{i}")
+        friends = await pb.circles.create(owner, "friends")
+        await pb.circles.add_member(owner, friends.id, "+12025550100")
+        await pb.cards.add(owner, "phone", "mobile", f"+1202555012{i}", {friends.id: "callable"})
+    pages = await asyncio.gather(*(pb.directory.phonebook(viewer) for _ in range(6)))
+    assert all(len(p.contacts) == 5 for p in pages)
