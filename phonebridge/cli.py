@@ -22,6 +22,9 @@ log = logging.getLogger("phonebridge")
 async def _serve(runtime: Runtime, host: str, port: int) -> None:
     if runtime.settings.auto_migrate:
         await runtime.migrate()
+    agi = runtime.fastagi() if runtime.settings.call_provider != "twilio" else None
+    if agi is not None:
+        await agi.start()
     config = uvicorn.Config(
         runtime.api(),
         host=host,
@@ -33,6 +36,20 @@ async def _serve(runtime: Runtime, host: str, port: int) -> None:
     try:
         await uvicorn.Server(config).serve()
     finally:
+        if agi is not None:
+            await agi.stop()
+        await runtime.close()
+
+
+async def _agi(runtime: Runtime) -> None:
+    if runtime.settings.auto_migrate:
+        await runtime.migrate()
+    agi = runtime.fastagi()
+    await agi.start()
+    try:
+        await asyncio.Event().wait()  # until interrupted
+    finally:
+        await agi.stop()
         await runtime.close()
 
 
@@ -69,9 +86,10 @@ async def _verify(runtime: Runtime, phone: str) -> None:
 def _parser(settings: Settings) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="phonebridge", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="run the HTTP API")
+    serve = sub.add_parser("serve", help="run the HTTP API and the FastAGI server")
     serve.add_argument("--host", default=settings.host)
     serve.add_argument("--port", type=int, default=settings.port)
+    sub.add_parser("agi", help="run the FastAGI server alone (no HTTP API)")
     db = sub.add_parser("db", help="database schema")
     db.add_argument("action", choices=["upgrade"])
     sub.add_parser("demo", help="seed a small phonebook to try")
@@ -109,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "serve":
             asyncio.run(_serve(runtime, args.host, args.port))
+        elif args.command == "agi":
+            asyncio.run(_agi(runtime))
         elif args.command == "db":
             asyncio.run(_db_upgrade(runtime))
         elif args.command == "demo":

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from pathlib import Path
 
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
 from api.config import ApiConfig
+from bridge import contract
+from bridge.access import AccessNumber, ConnectLeg, Outcome
+from bridge.agi.server import FastAgiServer, Handler
 from bridge.originator import ClickToCall
+from bridge.prompts import NameVoice
 from bridge.twilio.config import TwilioConfig
 from bridge.twilio.originator import TwilioOriginator, make_client
 from bridge.twilio.voice import TwilioVoice
@@ -71,6 +76,23 @@ class Runtime:
             originator = TwilioOriginator(make_client(twilio_config), twilio_config)
             click_to_call = ClickToCall(self.phonebook.calls, originator)
         return create_app(self.phonebook, self.engine, config, click_to_call, twilio)
+
+    def fastagi(self) -> FastAgiServer:
+        s = self.settings
+        voice = NameVoice(Path(s.name_sounds_dir) if s.name_sounds_dir else None)
+        handlers: dict[str, Handler] = {
+            contract.ACCESS_SCRIPT: AccessNumber(self.phonebook, voice, s.sounds_folder),
+            contract.CONNECT_SCRIPT: ConnectLeg(self.phonebook),
+            contract.OUTCOME_SCRIPT: Outcome(self.phonebook),
+        }
+        return FastAgiServer(
+            handlers,
+            host=s.agi_host,
+            port=s.agi_port,
+            allowed_peers=[p.strip() for p in s.agi_allowed_peers.split(",") if p.strip()],
+            max_concurrent=s.agi_max_concurrent,
+            call_deadline_s=s.agi_call_deadline_seconds,
+        )
 
     async def migrate(self) -> None:
         await asyncio.to_thread(upgrade, self.settings.database_url)

@@ -67,6 +67,20 @@ class Settings(BaseSettings):
     twilio_speech: bool = Field(True, description="Twilio: accept spoken names")
     twilio_speech_model: str = Field("phone_call", description="Twilio: <Gather speechModel>")
     twilio_language: str = Field("en-US", description="Twilio: speech and <Say> language")
+    agi_host: str = Field("127.0.0.1", description="FastAGI listen address")
+    agi_port: int = Field(4573, ge=0, le=65535, description="FastAGI listen port")
+    agi_allowed_peers: str = Field(
+        "127.0.0.1/32,::1/128", description="comma-separated Asterisk addresses/networks allowed in"
+    )
+    agi_max_concurrent: int = Field(200, ge=1, description="calls served at once; more get 'busy'")
+    agi_call_deadline_seconds: float = Field(
+        600, gt=0, description="longest a FastAGI call may run"
+    )
+    sounds_folder: str = Field("phonebridge", description="prompt folder in Asterisk's sounds dir")
+    name_sounds_dir: str = Field(
+        "",
+        description="folder for spoken names (<sounds>/names for Asterisk); empty = spell",
+    )
     host: str = Field("127.0.0.1", description="API listen address")
     port: int = Field(8000, ge=0, le=65535, description="API listen port")
     log_level: str = Field("info", description="debug shows numbers; info never does")

@@ -101,3 +101,42 @@ def test_production_refuses_to_start_without_a_secret(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 2 and "PHONEBRIDGE_SECRET_KEY" in result.stderr
+
+
+def test_serve_also_answers_fastagi(tmp_path: Path) -> None:
+    """`serve` starts the FastAGI server next to the API: an Asterisk-style connection gets a
+    call flow (here: an unknown caller is registered and the result variable comes back)."""
+    import asyncio
+
+    from tests.agi.peer import Peer, Step, env_block
+
+    api_port, agi_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PHONEBRIDGE_")}
+    env["PHONEBRIDGE_AGI_PORT"] = str(agi_port)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "phonebridge", "serve", "--port", str(api_port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                if httpx.get(f"http://127.0.0.1:{api_port}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+
+        def silence(line: bytes) -> list[bytes]:  # prompts play out, no key is ever pressed
+            return [
+                b"200 result= (timeout)\n" if line.startswith(b"GET DATA") else b"200 result=0\n"
+            ]
+
+        answers = [Step(None, silence)] * 30
+        peer = asyncio.run(Peer(env_block(agi_callerid="+12025550177"), answers).call(agi_port))
+        assert peer.received[0] == b"ANSWER\n"
+        assert peer.received[-1] == b"SET VARIABLE PB_RESULT no-input\n"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

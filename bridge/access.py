@@ -1,0 +1,152 @@
+"""The FastAGI handlers: the access number (drives the shared call flow over one AGI session)
+and the connect leg of click-to-call. Each returns the PB_RESULT the dialplan branches on; the
+server sets it, whatever happens."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bridge import contract
+from bridge.agi.errors import ChannelHungUp
+from bridge.agi.session import AgiSession
+from bridge.contract import Result
+from bridge.flow import Ask, CallFlow, Connect, Finish, Heard, Prompt
+from bridge.prompts import NameVoice
+from phonebook.app import Phonebook
+from phonebook.calls import CallStatus
+from phonebook.errors import Forbidden, NotFound
+from phonebook.names import normalize
+
+log = logging.getLogger(__name__)
+
+DIGITS = "0123456789*#"
+SILENCE = "silence/1"  # a stock Asterisk sound: GET DATA needs a file to play
+
+
+@dataclass
+class AccessNumber:
+    phonebook: Phonebook
+    voice: NameVoice
+    sounds: str = "phonebridge"  # folder under Asterisk's sounds dir (PB_SOUNDS)
+
+    async def __call__(self, session: AgiSession) -> str:
+        flow = CallFlow(self.phonebook, provider="asterisk", via="ivr")
+        try:
+            await session.answer()
+            turn = await flow.start(session.caller_id)
+            while turn.state is not None:
+                assert isinstance(turn.action, Ask)
+                turn = await flow.step(turn.state, await self._collect(session, turn.action))
+            if isinstance(turn.action, Connect):
+                await hand_over(session, turn.action)
+                return Result.DIAL
+            assert isinstance(turn.action, Finish)
+            await self._play(session, turn.action.prompts, escape="")
+            return turn.action.result
+        except ChannelHungUp:
+            return Result.HANGUP
+
+    async def _collect(self, session: AgiSession, ask: Ask) -> Heard:
+        """Play the prompts (a key press interrupts them) and read up to max_digits keys."""
+        first = await self._play(session, ask.prompts, escape=DIGITS)
+        if first in ("#", "*") or (first and ask.max_digits == 1):
+            return Heard(digits=first)
+        remaining = ask.max_digits - len(first)
+        rest = await session.get_data(SILENCE, int(ask.timeout_s * 1000), remaining)
+        return Heard(digits=first + rest)
+
+    async def _play(self, session: AgiSession, prompts: tuple[Prompt, ...], escape: str) -> str:
+        """Play prompts in order; returns the key that interrupted them, or ''."""
+        for prompt in prompts:
+            if prompt.kind == "sound":
+                key = await session.stream_file(f"{self.sounds}/{prompt.value}", escape)
+            elif prompt.kind == "digits":
+                key = await session.say_digits(prompt.value, escape)
+            else:
+                file_id = await self.voice.file_for(prompt.value)
+                if file_id is not None:
+                    key = await session.stream_file(f"{self.sounds}/names/{file_id}", escape)
+                else:  # no speech synthesis here: spell it (pinyin for Han names)
+                    key = await session.say_alpha(_spellable(prompt.value), escape)
+            if key:
+                return key
+        return ""
+
+
+def _spellable(name: str) -> str:
+    from pypinyin import lazy_pinyin
+
+    letters = "".join(ch for ch in normalize(" ".join(lazy_pinyin(name))) if ch.isalnum())
+    return letters[:40] or "x"
+
+
+async def hand_over(session: AgiSession, connect: Connect) -> None:
+    """The destination goes to the dialplan in channel variables; it is never spoken."""
+    await session.set_variable(contract.VAR_DIAL_NUMBER, connect.number.lstrip("+"))
+    await session.set_variable(contract.VAR_CALLEE_NAME, connect.callee_name)
+    await session.set_variable(contract.VAR_MAX_SECONDS, str(connect.max_seconds))
+    await session.set_variable(contract.VAR_CALL_ID, connect.call_id)
+
+
+@dataclass
+class ConnectLeg:
+    """Click-to-call: the caller answered the Originate; connect them if the grant still holds."""
+
+    phonebook: Phonebook
+
+    async def __call__(self, session: AgiSession) -> str:
+        call_id = session.args[0] if session.args else ""
+        calls = self.phonebook.calls
+        try:
+            dest = await calls.destination(call_id)
+        except (NotFound, Forbidden):
+            await calls.update(call_id, CallStatus.FAILED, "not granted at connect time")
+            return Result.UNAVAILABLE
+        call = await calls.update(call_id, CallStatus.RINGING)
+        assert call is not None
+        try:
+            await hand_over(
+                session,
+                Connect(
+                    dest.number,
+                    dest.callee_name,
+                    call.callee_id,
+                    call.entry_id,
+                    call_id,
+                    dest.max_seconds,
+                ),
+            )
+        except ChannelHungUp:
+            await calls.update(call_id, CallStatus.FAILED, "caller hung up before connect")
+            return Result.HANGUP
+        return Result.DIAL
+
+
+# DIALSTATUS of the dialled leg → the call's final status
+DIAL_OUTCOME = {
+    "ANSWER": CallStatus.COMPLETED,
+    "BUSY": CallStatus.BUSY,
+    "NOANSWER": CallStatus.NO_ANSWER,
+    "CANCEL": CallStatus.FAILED,
+    "CONGESTION": CallStatus.FAILED,
+    "CHANUNAVAIL": CallStatus.FAILED,
+}
+
+
+@dataclass
+class Outcome:
+    """Hangup handler: records how the dialled leg of a call ended."""
+
+    phonebook: Phonebook
+
+    async def __call__(self, session: AgiSession) -> str:
+        call_id, dial_status, answered = [*session.args, "", "", ""][:3]
+        status = DIAL_OUTCOME.get(dial_status, CallStatus.FAILED)
+        if dial_status == "ANSWER":
+            await self.phonebook.calls.update(call_id, CallStatus.CONNECTED)
+        reason = f"DIALSTATUS={dial_status or 'none'}" + (
+            f" answered={answered}s" if answered else ""
+        )
+        await self.phonebook.calls.update(call_id, status, reason)
+        return Result.HANGUP

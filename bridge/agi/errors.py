@@ -1,0 +1,37 @@
+"""FastAGI errors.
+
+AgiError
+├── AgiProtocolError      the peer sent something that is not AGI (garbage, oversized header)
+├── AgiConnectionClosed   the peer closed the socket
+├── ChannelHungUp         the channel is gone: "511 … dead channel", a -1 result, or HANGUP
+└── AgiCommandError       510 (unknown command) or 520 (bad syntax): a bug on our side
+UnsafeArgument (ValueError)  CR, LF or NUL in an argument: refused before anything is sent
+"""
+
+from __future__ import annotations
+
+
+class AgiError(Exception):
+    pass
+
+
+class AgiProtocolError(AgiError):
+    pass
+
+
+class AgiConnectionClosed(AgiError):
+    pass
+
+
+class ChannelHungUp(AgiError):
+    pass
+
+
+class AgiCommandError(AgiError):
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(f"{code} {message}")
+        self.code = code
+
+
+class UnsafeArgument(ValueError):
+    pass
