@@ -82,21 +82,28 @@ class Directory:
     ) -> dict[str, tuple[ContactView, Card]]:
         """Every contact the viewer has: owners whose circles hold one of the viewer's verified
         numbers, plus ``extra_owners`` (public candidates), projected through the policy."""
-        phones = await queries.verified_phones(session, viewer_id)
-        # every owner with the viewer in a circle, and every owner blocking the viewer
-        relations = await queries.relations_of(session, phones)
-        for owner in extra_owners:
-            relations.setdefault(owner, Relation())
-        relations.pop(viewer_id, None)
-        owners = [o for o, r in relations.items() if not r.blocked]
-        audiences = {PUBLIC}.union(*(relations[o].circles for o in owners))
-        cards = await queries.cards(session, owners, audiences)
+        relations = await self._relations(session, viewer_id, extra_owners)
+        audiences = {PUBLIC}.union(*(r.circles for r in relations.values()))
+        cards = await queries.cards(session, relations.keys(), audiences)
         contacts: dict[str, tuple[ContactView, Card]] = {}
         for owner, card in cards.items():
             view = policy.project(viewer_id, card, relations[owner])
             if view is not None:
                 contacts[owner] = (view, card)
         return contacts
+
+    async def _relations(
+        self, session: AsyncSession, viewer_id: str, extra_owners: Sequence[str] = ()
+    ) -> dict[str, Relation]:
+        """Owners the viewer may see anything of: those with the viewer in a circle, plus
+        ``extra_owners`` (public candidates); never the viewer, never an owner who blocks them."""
+        phones = await queries.verified_phones(session, viewer_id)
+        # every owner with the viewer in a circle, and every owner blocking the viewer
+        relations = await queries.relations_of(session, phones)
+        for owner in extra_owners:
+            relations.setdefault(owner, Relation())
+        relations.pop(viewer_id, None)
+        return {o: r for o, r in relations.items() if not r.blocked}
 
     async def phonebook(self, viewer_id: str, since: str | None = None) -> PhonebookPage:
         since_rev = _parse_token(since) if since is not None else None
@@ -162,16 +169,32 @@ class Directory:
             public = await queries.public_owners_by_keys(
                 session, prefixes, self._config.public_candidates
             )
-            contacts = await self._scope(session, viewer_id, public)
-            candidates = [
-                (view, _index(card.name, card.aliases)) for view, card in contacts.values()
-            ]
+            # names first, among owners who share something; cards only for the matches
+            phones = await queries.verified_phones(session, viewer_id)
+            named = await queries.names_sharing_with(session, phones, viewer_id)
+            blocked = await queries.blocked_by(session, phones)
+            others = [o for o in public if o not in named and o not in blocked and o != viewer_id]
+            named.update(await queries.names_of(session, others))
+            candidates = [(owner, _index(n, aliases)) for owner, (n, aliases) in named.items()]
             ranking = (
                 names.rank_text(text, candidates, limit=limit)
                 if text
                 else names.rank_digits(keys, candidates, limit=limit)
             )
-            found = [m.item for m in ranking.matches]
+            ranked = [m.item for m in ranking.matches]
+            relations = await queries.relations_of(session, phones, ranked)
+            audiences = {PUBLIC}.union(*(r.circles for r in relations.values()))
+            cards = await queries.cards(session, ranked, audiences)
+            found = [
+                view
+                for owner in ranked
+                if (
+                    view := policy.project(
+                        viewer_id, cards[owner], relations.get(owner, Relation())
+                    )
+                )
+                is not None
+            ]
             if found:
                 at = utcnow()
                 await session.execute(

@@ -482,8 +482,13 @@ def _attribute(hit: _Hit, source: _Source) -> _Hit:
     return _Hit(hit.score, "pinyin")
 
 
+@lru_cache(maxsize=65536)
+def _normalized_display(display: str) -> str:
+    return normalize(display)
+
+
 def _text_hit(norm_query: str, queries: list[_Spelling], index: NameIndex) -> _Hit | None:
-    if norm_query == normalize(index.display):
+    if norm_query == _normalized_display(index.display):
         return _Hit(EXACT_FULL, "exact")  # also for a Han query against a Han name
     sources = _display_sources(index.display)
     hits: list[_Hit | None] = []

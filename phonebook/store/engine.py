@@ -8,7 +8,6 @@ from sqlalchemy import event
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
-from sqlalchemy.pool import NullPool
 
 
 def is_sqlite(url: str) -> bool:
@@ -23,9 +22,10 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     memory = make_url(url).database in (None, "", ":memory:")
     engine = create_async_engine(
         url,
-        # one file, many tasks: a fresh connection each time is cheap and avoids sharing one
-        # connection across tasks; an in-memory database must keep its single connection
-        poolclass=None if memory else NullPool,
+        # pooled: opening an aiosqlite connection starts a thread and runs the pragmas, which
+        # cost more than a lookup; an in-memory database keeps its single connection
+        pool_size=pool_size,
+        max_overflow=pool_size,
         connect_args={"timeout": 30},
     )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -130,30 +130,110 @@ async def cards(
     """The cards of ``owner_ids``. With ``audiences``, only the grants that can matter."""
     if not owner_ids:
         return {}
-    accounts = await session.execute(
-        select(AccountRow.id, AccountRow.name, AccountRow.aliases).where(
-            AccountRow.id.in_(owner_ids)
-        )
-    )
+    names = await names_of(session, owner_ids)
+    # plain column rows, not ORM objects: this runs for every contact of a phonebook
     entry_rows = (
-        await session.scalars(select(EntryRow).where(EntryRow.owner_id.in_(owner_ids)))
+        await session.execute(
+            select(
+                EntryRow.id,
+                EntryRow.owner_id,
+                EntryRow.kind,
+                EntryRow.label,
+                EntryRow.value,
+                EntryRow.position,
+            ).where(EntryRow.owner_id.in_(owner_ids))
+        )
     ).all()
-    grant_query = select(GrantRow).where(GrantRow.entry_id.in_([e.id for e in entry_rows]))
-    if audiences is not None:
-        grant_query = grant_query.where(GrantRow.audience.in_(audiences))
     grants: dict[str, dict[str, Level]] = defaultdict(dict)
     if entry_rows:
-        for g in await session.scalars(grant_query):
-            grants[g.entry_id][g.audience] = Level(g.level)
+        grant_query = select(GrantRow.entry_id, GrantRow.audience, GrantRow.level).where(
+            GrantRow.entry_id.in_([e.id for e in entry_rows])
+        )
+        if audiences is not None:
+            grant_query = grant_query.where(GrantRow.audience.in_(audiences))
+        for entry_id, audience, level in await session.execute(grant_query):
+            grants[entry_id][audience] = Level(level)
     entries: dict[str, list[Entry]] = defaultdict(list)
     for e in entry_rows:
         entries[e.owner_id].append(
             Entry(e.id, EntryKind(e.kind), e.label, e.value, e.position, grants.get(e.id, {}))
         )
     return {
-        a.id: Card(a.id, a.name, tuple(a.aliases or ()), tuple(entries.get(a.id, ())))
-        for a in accounts
+        owner: Card(owner, name, aliases, tuple(entries.get(owner, ())))
+        for owner, (name, aliases) in names.items()
     }
+
+
+async def names_of(
+    session: AsyncSession, account_ids: Collection[str]
+) -> dict[str, tuple[str, tuple[str, ...]]]:
+    if not account_ids:
+        return {}
+    rows = await session.execute(
+        select(AccountRow.id, AccountRow.name, AccountRow.aliases).where(
+            AccountRow.id.in_(account_ids)
+        )
+    )
+    return {a.id: (a.name, tuple(a.aliases or ())) for a in rows}
+
+
+def _shown() -> ColumnElement[bool]:
+    # a grant that makes an entry appear: visible, or callable on a phone
+    return or_(
+        GrantRow.level >= int(Level.VISIBLE),
+        and_(GrantRow.level >= int(Level.CALLABLE), EntryRow.kind == EntryKind.PHONE.value),
+    )
+
+
+async def names_sharing_with(
+    session: AsyncSession, phones: Collection[str], viewer_id: str
+) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Names of the owners whose circles hold one of ``phones`` and who grant that circle at
+    least one entry, blocks left out: one indexed join from the viewer's numbers. A pre-filter
+    for name lookup; ``policy.project`` still decides what the viewer gets."""
+    if not phones:
+        return {}
+    blocking = select(BlockRow.owner_id).where(BlockRow.phone.in_(phones))
+    sharing = (
+        select(EntryRow.owner_id)
+        .join(GrantRow, GrantRow.entry_id == EntryRow.id)
+        .join(CircleRow, CircleRow.id == GrantRow.audience)
+        .join(MemberRow, MemberRow.circle_id == CircleRow.id)
+        .where(MemberRow.phone.in_(phones), _shown())
+    )
+    # a semi-join, not DISTINCT: PostgreSQL cannot compare the JSON aliases column
+    rows = await session.execute(
+        select(AccountRow.id, AccountRow.name, AccountRow.aliases).where(
+            AccountRow.id.in_(sharing), AccountRow.id != viewer_id, AccountRow.id.not_in(blocking)
+        )
+    )
+    return {a.id: (a.name, tuple(a.aliases or ())) for a in rows}
+
+
+async def blocked_by(session: AsyncSession, phones: Collection[str]) -> set[str]:
+    if not phones:
+        return set()
+    return set(await session.scalars(select(BlockRow.owner_id).where(BlockRow.phone.in_(phones))))
+
+
+async def sharing_owners(
+    session: AsyncSession, owner_ids: Collection[str], audiences: Collection[str]
+) -> set[str]:
+    """Which of ``owner_ids`` grant at least one entry to one of ``audiences``.
+
+    A pre-filter so a lookup ranks names before it loads cards; ``policy.project`` still
+    decides everything a viewer gets. Circle ids are unique, so one audience list serves
+    every owner."""
+    if not owner_ids:
+        return set()
+    shown = _shown()
+    rows = await session.scalars(
+        select(EntryRow.owner_id)
+        .join(GrantRow, GrantRow.entry_id == EntryRow.id)
+        .where(EntryRow.owner_id.in_(owner_ids), GrantRow.audience.in_(audiences), shown)
+        .distinct()
+    )
+    return set(rows)
 
 
 async def revisions(session: AsyncSession, account_ids: Collection[str]) -> dict[str, int]:
