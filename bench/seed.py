@@ -330,14 +330,15 @@ async def seed(
 
 
 def main() -> None:
-    """``python -m bench.seed URL N OUT.json``: seed in a process of its own (the millions of
-    rows it builds would otherwise slow the measuring process down), describe it in OUT."""
+    """``python -m bench.seed URL N OUT.json [VIEWERS CONTACTS]``: seed in a process of its
+    own (the millions of rows it builds would slow the measuring process), describe it in OUT."""
     import json
     import sys
     from dataclasses import asdict
 
     url, n, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-    seeded = asyncio.run(seed(url, n))
+    viewers, contacts = (int(sys.argv[4]), int(sys.argv[5])) if len(sys.argv) > 5 else (50, 200)
+    seeded = asyncio.run(seed(url, n, viewers=viewers, contacts_per_viewer=contacts))
     with open(out, "w") as f:
         json.dump({k: v for k, v in asdict(seeded).items() if k != "names"}, f)
 
