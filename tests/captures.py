@@ -46,3 +46,22 @@ def agi_scenarios() -> dict[str, AgiScenario]:
                     scenario.environment += data
             scenarios[title] = scenario
     return scenarios
+
+
+@dataclass
+class AmiBlock:
+    direction: str  # "SEND" (client → Asterisk), "RECV" (Asterisk → client) or "EOF"
+    data: bytes
+
+
+def ami_transcript(name: str) -> list[AmiBlock]:
+    """An ami-*.txt transcript as blocks of exact bytes (CRLF kept)."""
+    raw = (CAPTURES / f"{name}.txt").read_bytes()
+    blocks = []
+    for match in re.finditer(rb"^### \+[\d.]+ (SEND|RECV) (\d+) bytes\n|^### \+[\d.]+ (EOF)", raw, re.M):
+        if match.group(3):
+            blocks.append(AmiBlock("EOF", b""))
+            continue
+        size = int(match.group(2))  # the marker says how many exact bytes follow
+        blocks.append(AmiBlock(match.group(1).decode(), raw[match.end() : match.end() + size]))
+    return blocks
