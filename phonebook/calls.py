@@ -203,12 +203,16 @@ class Calls:
             row = await session.get(CallRow, call_id, with_for_update=True)
             if row is None:
                 return None
-            new = advance(CallStatus(row.status), status)
-            if new != row.status:
+            current = CallStatus(row.status)
+            new = advance(current, status)
+            if new != current:
                 row.status = new.value
                 row.updated_at = utcnow()
                 if reason is not None:
                     row.reason = reason[:120]
+            elif reason is not None and not current.final and new == status:
+                row.reason = reason[:120]  # same stage, newer detail ("answered")
+                row.updated_at = utcnow()
             if provider_ref is not None and row.provider_ref is None:
                 row.provider_ref = provider_ref[:64]
             return _call(row)

@@ -25,8 +25,12 @@ async def _serve(runtime: Runtime, host: str, port: int) -> None:
     agi = runtime.fastagi() if runtime.settings.call_provider != "twilio" else None
     if agi is not None:
         await agi.start()
+    ami, click_to_call = None, None
+    if runtime.settings.call_provider == "asterisk":
+        ami, click_to_call = runtime.ami_click_to_call()
+        ami.start()  # connects in the background; POST /v1/calls answers 503 until it is up
     config = uvicorn.Config(
-        runtime.api(),
+        runtime.api(click_to_call),
         host=host,
         port=port,
         log_level=runtime.settings.log_level,
@@ -38,6 +42,8 @@ async def _serve(runtime: Runtime, host: str, port: int) -> None:
     finally:
         if agi is not None:
             await agi.stop()
+        if ami is not None:
+            await ami.close()
         await runtime.close()
 
 

@@ -14,6 +14,8 @@ from api.config import ApiConfig
 from bridge import contract
 from bridge.access import AccessNumber, ConnectLeg, Outcome
 from bridge.agi.server import FastAgiServer, Handler
+from bridge.ami.client import AmiClient
+from bridge.ami.originator import AmiOriginator, AmiOriginatorConfig
 from bridge.originator import ClickToCall
 from bridge.prompts import NameVoice
 from bridge.twilio.config import TwilioConfig
@@ -93,6 +95,17 @@ class Runtime:
             max_concurrent=s.agi_max_concurrent,
             call_deadline_s=s.agi_call_deadline_seconds,
         )
+
+    def ami_click_to_call(self) -> tuple[AmiClient, ClickToCall]:
+        """The AMI client (not started) and click-to-call over it."""
+        s = self.settings
+        assert s.ami_secret is not None
+        client = AmiClient(s.ami_host, s.ami_port, s.ami_username, s.ami_secret.get_secret_value())
+        config = AmiOriginatorConfig(
+            channel_template=s.ami_channel_template, caller_id=s.ami_caller_id
+        )
+        originator = AmiOriginator(client, self.phonebook.calls, config)
+        return client, ClickToCall(self.phonebook.calls, originator)
 
     async def migrate(self) -> None:
         await asyncio.to_thread(upgrade, self.settings.database_url)

@@ -81,12 +81,29 @@ class Settings(BaseSettings):
         "",
         description="folder for spoken names (<sounds>/names for Asterisk); empty = spell",
     )
+    ami_host: str = Field("127.0.0.1", description="Asterisk AMI host")
+    ami_port: int = Field(5038, ge=1, le=65535, description="Asterisk AMI port")
+    ami_username: str = Field(
+        "phonebridge", description="AMI user (dialplan/manager_phonebridge.conf)"
+    )
+    ami_secret: SecretStr | None = Field(
+        None, description="AMI secret; required for call_provider=asterisk"
+    )
+    ami_channel_template: str = Field(
+        "PJSIP/{number}@phonebridge-trunk",
+        description="channel that rings the caller ({number}, {digits})",
+    )
+    ami_caller_id: str = Field(
+        '"PhoneBridge" <>', description="caller ID shown on the caller's own phone"
+    )
     host: str = Field("127.0.0.1", description="API listen address")
     port: int = Field(8000, ge=0, le=65535, description="API listen port")
     log_level: str = Field("info", description="debug shows numbers; info never does")
 
     @model_validator(mode="after")
     def _provider_needs_its_settings(self) -> Settings:
+        if self.call_provider == "asterisk" and self.ami_secret is None:
+            raise ValueError("call_provider=asterisk needs PHONEBRIDGE_AMI_SECRET")
         if self.call_provider == "twilio":
             missing = [
                 name

@@ -104,24 +104,32 @@ async def public_owners_by_keys(
 ) -> list[str]:
     """Owners with at least one public grant whose name keys start with one of ``prefixes``.
 
-    Range scans on the key index (``key >= p AND key < p + U+FFFF``) work the same on SQLite
-    and PostgreSQL, unlike LIKE.
+    Two steps so the key index drives: range scans (``key >= p AND key < p + U+FFFF``, the
+    same on SQLite and PostgreSQL, unlike LIKE) find the few owners by name, then those are
+    checked for a public grant. Asking for public owners first would grow with their number.
     """
     if not prefixes:
         return []
     ranges = [NameKeyRow.key.between(p, p + "\uffff") for p in prefixes]
-    public_owners = (
+    named = list(
+        await session.scalars(
+            select(NameKeyRow.account_id).where(or_(*ranges)).distinct().limit(limit * 10)
+        )
+    )
+    if not named:
+        return []
+    public = await session.scalars(
         select(EntryRow.owner_id)
         .join(GrantRow, GrantRow.entry_id == EntryRow.id)
-        .where(GrantRow.audience == PUBLIC, GrantRow.level >= int(Level.CALLABLE))
-    )
-    query = (
-        select(NameKeyRow.account_id)
-        .where(or_(*ranges), NameKeyRow.account_id.in_(public_owners))
+        .where(
+            EntryRow.owner_id.in_(named),
+            GrantRow.audience == PUBLIC,
+            GrantRow.level >= int(Level.CALLABLE),
+        )
         .distinct()
         .limit(limit)
     )
-    return list(await session.scalars(query))
+    return list(public)
 
 
 async def cards(
