@@ -58,7 +58,9 @@ def ami_transcript(name: str) -> list[AmiBlock]:
     """An ami-*.txt transcript as blocks of exact bytes (CRLF kept)."""
     raw = (CAPTURES / f"{name}.txt").read_bytes()
     blocks = []
-    for match in re.finditer(rb"^### \+[\d.]+ (SEND|RECV) (\d+) bytes\n|^### \+[\d.]+ (EOF)", raw, re.M):
+    for match in re.finditer(
+        rb"^### \+[\d.]+ (SEND|RECV) (\d+) bytes\n|^### \+[\d.]+ (EOF)", raw, re.M
+    ):
         if match.group(3):
             blocks.append(AmiBlock("EOF", b""))
             continue
