@@ -104,32 +104,24 @@ async def public_owners_by_keys(
 ) -> list[str]:
     """Owners with at least one public grant whose name keys start with one of ``prefixes``.
 
-    Two steps so the key index drives: range scans (``key >= p AND key < p + U+FFFF``, the
-    same on SQLite and PostgreSQL, unlike LIKE) find the few owners by name, then those are
-    checked for a public grant. Asking for public owners first would grow with their number.
+    Range scans on the key index (``key >= p AND key < p + U+FFFF``) work the same on SQLite
+    and PostgreSQL, unlike LIKE.
     """
     if not prefixes:
         return []
     ranges = [NameKeyRow.key.between(p, p + "\uffff") for p in prefixes]
-    named = list(
-        await session.scalars(
-            select(NameKeyRow.account_id).where(or_(*ranges)).distinct().limit(limit * 10)
-        )
-    )
-    if not named:
-        return []
-    public = await session.scalars(
+    public_owners = (
         select(EntryRow.owner_id)
         .join(GrantRow, GrantRow.entry_id == EntryRow.id)
-        .where(
-            EntryRow.owner_id.in_(named),
-            GrantRow.audience == PUBLIC,
-            GrantRow.level >= int(Level.CALLABLE),
-        )
+        .where(GrantRow.audience == PUBLIC, GrantRow.level >= int(Level.CALLABLE))
+    )
+    query = (
+        select(NameKeyRow.account_id)
+        .where(or_(*ranges), NameKeyRow.account_id.in_(public_owners))
         .distinct()
         .limit(limit)
     )
-    return list(public)
+    return list(await session.scalars(query))
 
 
 async def cards(
