@@ -166,7 +166,7 @@ def plan_for(seeded: Seeded, sessions: int, rng: random.Random) -> list[tuple[st
     plan = []
     for i in range(sessions):
         viewer = seeded.viewers[i % len(seeded.viewers)]
-        caller = f"+1{2_000_000_000 + int(viewer, 16)}"
+        caller = f"+1202{2_000_000 + int(viewer, 16)}"
         name = normalize(rng.choice(seeded.contacts[viewer]))
         plan.append((caller, [keypad_digits(name.replace(" ", "0")), "1", ""]))
     return plan

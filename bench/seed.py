@@ -226,7 +226,7 @@ def _rows(
             }
         )
         tables["account_phones"].append(
-            {"e164": f"+1{2_000_000_000 + i}", "account_id": aid, "verified": True}
+            {"e164": f"+1202{2_000_000 + i}", "account_id": aid, "verified": True}
         )
         tables["entries"].append(
             {
@@ -265,7 +265,7 @@ def _rows(
                     {"entry_id": f"e{o:031x}", "audience": circle_of[o], "level": 1}
                 )
             tables["circle_members"].append(
-                {"circle_id": circle_of[o], "phone": f"+1{2_000_000_000 + v}"}
+                {"circle_id": circle_of[o], "phone": f"+1202{2_000_000 + v}"}
             )
     # a public grant and a circle grant on the same entry: keep the best (the primary key)
     best: dict[tuple[str, str], dict[str, Any]] = {}
