@@ -186,17 +186,6 @@ class FaultPeer:
         await self.arrived.put((reader, writer))
 
 
-@pytest.fixture
-async def fault_peer() -> AsyncIterator[FaultPeer]:
-    peer = FaultPeer()
-    yield peer
-    for _, writer in peer.connections:
-        writer.close()
-    if peer.server:
-        peer.server.close()
-        await peer.server.wait_closed()
-
-
 async def logged_in(
     peer: FaultPeer, **options: object
 ) -> tuple[AmiClient, asyncio.StreamReader, asyncio.StreamWriter]:

@@ -7,7 +7,6 @@ import asyncio
 import random
 import re
 from collections import Counter
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -24,17 +23,6 @@ from tests.ami.peer import read_action
 from tests.ami.test_ami import FaultPeer, logged_in
 
 CALLER = "+12025550100"
-
-
-@pytest.fixture
-async def fault_peer() -> AsyncIterator[FaultPeer]:
-    peer = FaultPeer()
-    yield peer
-    for _, writer in peer.connections:
-        writer.close()
-    if peer.server:
-        peer.server.close()
-        await peer.server.wait_closed()
 
 
 @pytest.fixture
