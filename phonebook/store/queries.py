@@ -68,12 +68,6 @@ async def verified_phones(session: AsyncSession, account_id: str) -> list[str]:
     return list(result)
 
 
-async def account_by_verified_phone(session: AsyncSession, e164: str) -> str | None:
-    return await session.scalar(
-        select(PhoneRow.account_id).where(PhoneRow.e164 == e164, PhoneRow.verified)
-    )
-
-
 async def relations_of(
     session: AsyncSession, phones: Collection[str], owner_ids: Collection[str] | None = None
 ) -> dict[str, Relation]:
@@ -214,26 +208,6 @@ async def blocked_by(session: AsyncSession, phones: Collection[str]) -> set[str]
     if not phones:
         return set()
     return set(await session.scalars(select(BlockRow.owner_id).where(BlockRow.phone.in_(phones))))
-
-
-async def sharing_owners(
-    session: AsyncSession, owner_ids: Collection[str], audiences: Collection[str]
-) -> set[str]:
-    """Which of ``owner_ids`` grant at least one entry to one of ``audiences``.
-
-    A pre-filter so a lookup ranks names before it loads cards; ``policy.project`` still
-    decides everything a viewer gets. Circle ids are unique, so one audience list serves
-    every owner."""
-    if not owner_ids:
-        return set()
-    shown = _shown()
-    rows = await session.scalars(
-        select(EntryRow.owner_id)
-        .join(GrantRow, GrantRow.entry_id == EntryRow.id)
-        .where(EntryRow.owner_id.in_(owner_ids), GrantRow.audience.in_(audiences), shown)
-        .distinct()
-    )
-    return set(rows)
 
 
 async def revisions(session: AsyncSession, account_ids: Collection[str]) -> dict[str, int]:
