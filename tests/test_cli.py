@@ -21,12 +21,27 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def run(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def clean_env(**settings: str) -> dict[str, str]:
+    """This environment without the caller's PHONEBRIDGE_* settings, plus ``settings``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PHONEBRIDGE_")}
+    return {**env, **{f"PHONEBRIDGE_{k.upper()}": v for k, v in settings.items()}}
+
+
+def wait_healthy(base: str) -> None:
+    for _ in range(100):
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    pytest.fail("phonebridge serve did not answer /healthz within 10 s")
+
+
+def run(folder: Path, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "phonebridge", *args],
         cwd=folder,
-        env=env,
+        env=clean_env(**settings),
         capture_output=True,
         text=True,
         timeout=60,
@@ -38,25 +53,17 @@ def run(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def served(tmp_path: Path) -> Iterator[str]:
     assert run(tmp_path, "demo").returncode == 0
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PHONEBRIDGE_")}
     proc = subprocess.Popen(
         [sys.executable, "-m", "phonebridge", "serve", "--port", str(port)],
         cwd=tmp_path,
-        env=env,
+        env=clean_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("phonebridge serve did not answer /healthz within 10 s")
+        wait_healthy(base)
         yield base
     finally:
         proc.terminate()
@@ -87,19 +94,7 @@ def test_demo_twice_and_operator_verify(tmp_path: Path) -> None:
 
 
 def test_production_refuses_to_start_without_a_secret(tmp_path: Path) -> None:
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("PHONEBRIDGE_")},
-        "PHONEBRIDGE_ENV": "production",
-    }
-    result = subprocess.run(
-        [sys.executable, "-m", "phonebridge", "serve"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run(tmp_path, "serve", env="production")
     assert result.returncode == 2 and "PHONEBRIDGE_SECRET_KEY" in result.stderr
 
 
@@ -111,22 +106,15 @@ def test_serve_also_answers_fastagi(tmp_path: Path) -> None:
     from tests.agi.peer import Peer, Step, env_block
 
     api_port, agi_port = free_port(), free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PHONEBRIDGE_")}
-    env["PHONEBRIDGE_AGI_PORT"] = str(agi_port)
     proc = subprocess.Popen(
         [sys.executable, "-m", "phonebridge", "serve", "--port", str(api_port)],
         cwd=tmp_path,
-        env=env,
+        env=clean_env(agi_port=str(agi_port)),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"http://127.0.0.1:{api_port}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
+        wait_healthy(f"http://127.0.0.1:{api_port}")
 
         def silence(line: bytes) -> list[bytes]:  # prompts play out, no key is ever pressed
             return [
