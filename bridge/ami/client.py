@@ -80,6 +80,7 @@ class AmiClient:
         self._writer: asyncio.StreamWriter | None = None
         self._connected = asyncio.Event()
         self._runner: asyncio.Task[None] | None = None
+        self._leaving = False  # Logoff sent: the server's close is expected, not reconnected
         self.auth_failed = False
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -88,6 +89,11 @@ class AmiClient:
     def connected(self) -> bool:
         return self._connected.is_set()
 
+    @property
+    def closed(self) -> bool:
+        """Logged off (or closed) and the connection is gone for good: no reconnect follows."""
+        return self._leaving and (self._runner is None or self._runner.done())
+
     async def wait_connected(self, timeout_s: float) -> bool:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._connected.wait(), timeout_s)
@@ -95,21 +101,44 @@ class AmiClient:
 
     def start(self) -> None:
         if self._runner is None:
+            self._leaving = False
             self._runner = asyncio.create_task(self._maintain(), name="ami-client")
 
     async def close(self) -> None:
+        self._leaving = True
         if self.connected:
             with contextlib.suppress(AmiError, TimeoutError, OSError):
-                await asyncio.wait_for(self.action("Logoff"), 1)
-        if self._runner is not None:
-            self._runner.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._runner
-            self._runner = None
+                await asyncio.wait_for(self.logoff(), 1)
+        await self._stop(grace_s=0)
+
+    async def logoff(self) -> Message:
+        """Say goodbye: Asterisk answers "Response: Goodbye" and closes the connection; the
+        client then stays closed instead of reconnecting."""
+        self._leaving = True
+        try:
+            goodbye = await self.action("Logoff")
+        except BaseException:  # no Goodbye (or cancelled): end the session ourselves, now
+            await self._stop(grace_s=0)
+            raise
+        await self._stop(grace_s=self._connect_timeout)
+        return goodbye
+
+    async def _stop(self, grace_s: float) -> None:
+        """Let the session end on its own (Asterisk closes after Goodbye), else end it."""
+        runner = self._runner
+        if runner is None:
+            return
+        if grace_s > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(runner), grace_s)
+        runner.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await runner
+        self._runner = None
 
     async def _maintain(self) -> None:
         delay = self._backoff[0]
-        while True:
+        while not self._leaving:
             try:
                 await self._session()
                 delay = self._backoff[0]  # a session that logged in resets the back-off
@@ -118,9 +147,14 @@ class AmiClient:
                 log.error("AMI login refused: check the AMI username and secret; not retrying")
                 return
             except (OSError, EOFError, AmiError, TimeoutError) as exc:
+                if self._leaving:  # Asterisk closes after "Response: Goodbye": we asked for it
+                    log.info("AMI logged off from %s:%d", *self._address)
+                    return
                 log.warning(
                     "AMI connection lost (%s); reconnecting in %.1f s", type(exc).__name__, delay
                 )
+            if self._leaving:
+                return
             await asyncio.sleep(delay)
             delay = min(delay * 2, self._backoff[1])
 
@@ -182,6 +216,13 @@ class AmiClient:
         self._originates.clear()
 
     # -- actions ----------------------------------------------------------------------------
+
+    async def events(self, mask: bool | str) -> bool:
+        """Turn events on or off, or pick classes (``"call,user"``); True if they are now on
+        (Asterisk answers ``Events: On`` / ``Events: Off``)."""
+        value = mask if isinstance(mask, str) else ("on" if mask else "off")
+        response = await self.action("Events", [("EventMask", value)])
+        return (response.get("Events") or "").lower() == "on"
 
     async def action(
         self,
@@ -271,6 +312,13 @@ class AmiClient:
         try:
             await self._write(name, headers, action_id)
             response = await asyncio.wait_for(pending.future, self._action_timeout)
+        except TimeoutError:
+            if not originate:
+                raise
+            # written but unanswered: Asterisk may still queue it, so it must not be resent
+            raise AmiOriginateOutcomeUnknown(
+                f"no response to Originate {action_id} within {self._action_timeout:g} s"
+            ) from None
         finally:
             self._pending.pop(action_id, None)
         return response

@@ -8,7 +8,7 @@ import asyncio
 import re
 from dataclasses import dataclass, field
 
-from tests.captures import AmiBlock
+from tests.captures import AmiBlock, ami_transcript
 
 _ACTION_ID = re.compile(rb"ActionID: ([^\r\n]*)")
 
@@ -64,3 +64,23 @@ class ReplayPeer:
             pass
         finally:
             writer.close()
+
+
+def captured_originate_replies() -> tuple[bytes, bytes]:
+    """Asterisk's two answers to the captured Async Originate (ActionID t1), byte for byte:
+    "Originate successfully queued", then the OriginateResponse event."""
+    queued = outcome = b""
+    for block in ami_transcript("ami-originate-success"):
+        if block.direction != "RECV" or b"ActionID: t1\r\n" not in block.data:
+            continue
+        if block.data.startswith(b"Response: Success\r\n"):
+            queued = block.data
+        elif block.data.startswith(b"Event: OriginateResponse\r\n"):
+            outcome = block.data
+    assert queued and outcome, "capture lacks the Originate answers"
+    return queued, outcome
+
+
+def for_action(captured: bytes, action_id: bytes) -> bytes:
+    """A captured message answering ``action_id`` instead of the capture's own ActionID."""
+    return _ACTION_ID.sub(lambda _: b"ActionID: " + action_id, captured, count=1)
