@@ -5,7 +5,9 @@ server sets it, whatever happens."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from bridge import contract
 from bridge.agi.errors import ChannelHungUp
@@ -13,6 +15,8 @@ from bridge.agi.session import AgiSession
 from bridge.contract import Result
 from bridge.flow import Ask, CallFlow, Connect, Finish, Heard, Prompt
 from bridge.prompts import NameVoice
+from bridge.speech.grammar import build_grammar
+from bridge.speech.recognizer import Recognizer
 from phonebook.app import Phonebook
 from phonebook.calls import CallStatus
 from phonebook.errors import Forbidden, NotFound
@@ -24,20 +28,61 @@ DIGITS = "0123456789*#"
 SILENCE = "silence/1"  # a stock Asterisk sound: GET DATA needs a file to play
 
 
+RECORD_TIMEOUT_MS = 5000  # longest utterance: a name, not a speech
+RECORD_SILENCE_S = 2  # silence that ends it (Asterisk counts whole seconds)
+
+
+@dataclass
+class SpokenNames:
+    """Names said instead of spelled: Asterisk records the utterance into ``recordings`` (a
+    folder both Asterisk and the bridge see) and ``recognizer`` decodes it against a grammar of
+    the names this caller may reach."""
+
+    recognizer: Recognizer
+    recordings: Path
+
+    async def listen(self, session: AgiSession, phonebook: Phonebook, caller: str) -> Heard:
+        path = self.recordings / f"pb-{uuid.uuid4().hex}"
+        reply = await session.record_file(
+            str(path), "sln", DIGITS, RECORD_TIMEOUT_MS, beep=True, silence_s=RECORD_SILENCE_S
+        )
+        audio = path.with_suffix(".sln")
+        try:
+            if reply.data == "dtmf":  # a key interrupted: they spell after all
+                return await _rest_of_digits(session, _key(reply.number))
+            try:
+                sln = audio.read_bytes()
+            except OSError:
+                log.warning("no recording in %s: is it shared with Asterisk?", self.recordings)
+                return Heard()
+        finally:
+            audio.unlink(missing_ok=True)  # a caller's voice is kept no longer than needed
+        grammar = build_grammar(await phonebook.directory.reachable_names(caller, public=True))
+        heard = await self.recognizer.recognize(sln, grammar)
+        log.debug("heard %r (confidence %.2f)", heard.alternatives, heard.confidence)
+        return Heard(
+            speech=heard.best, alternatives=heard.alternatives[1:], confidence=heard.confidence
+        )
+
+
 @dataclass
 class AccessNumber:
     phonebook: Phonebook
     voice: NameVoice
     sounds: str = "phonebridge"  # folder under Asterisk's sounds dir (PB_SOUNDS)
+    speech: SpokenNames | None = field(default=None)
 
     async def __call__(self, session: AgiSession) -> str:
-        flow = CallFlow(self.phonebook, provider="asterisk", via="ivr")
+        flow = CallFlow(
+            self.phonebook, provider="asterisk", speech=self.speech is not None, via="ivr"
+        )
         try:
             await session.answer()
             turn = await flow.start(session.caller_id)
             while turn.state is not None:
                 assert isinstance(turn.action, Ask)
-                turn = await flow.step(turn.state, await self._collect(session, turn.action))
+                heard = await self._collect(session, turn.action, turn.state.caller)
+                turn = await flow.step(turn.state, heard)
             if isinstance(turn.action, Connect):
                 await hand_over(session, turn.action)
                 return Result.DIAL
@@ -47,14 +92,15 @@ class AccessNumber:
         except ChannelHungUp:
             return Result.HANGUP
 
-    async def _collect(self, session: AgiSession, ask: Ask) -> Heard:
-        """Play the prompts (a key press interrupts them) and read up to max_digits keys."""
+    async def _collect(self, session: AgiSession, ask: Ask, caller: str) -> Heard:
+        """Play the prompts (a key press interrupts them), then listen for a name when speech
+        is on, else read up to max_digits keys."""
         first = await self._play(session, ask.prompts, escape=DIGITS)
         if first in ("#", "*") or (first and ask.max_digits == 1):
             return Heard(digits=first)
-        remaining = ask.max_digits - len(first)
-        rest = await session.get_data(SILENCE, int(ask.timeout_s * 1000), remaining)
-        return Heard(digits=first + rest)
+        if ask.speech and self.speech is not None and not first:
+            return await self.speech.listen(session, self.phonebook, caller)
+        return await _rest_of_digits(session, first, ask.max_digits, ask.timeout_s)
 
     async def _play(self, session: AgiSession, prompts: tuple[Prompt, ...], escape: str) -> str:
         """Play prompts in order; returns the key that interrupted them, or ''."""
@@ -72,6 +118,19 @@ class AccessNumber:
             if key:
                 return key
         return ""
+
+
+async def _rest_of_digits(
+    session: AgiSession, first: str, max_digits: int = 20, timeout_s: float = 6.0
+) -> Heard:
+    if first in ("#", "*"):
+        return Heard(digits=first)
+    rest = await session.get_data(SILENCE, int(timeout_s * 1000), max_digits - len(first))
+    return Heard(digits=first + rest)
+
+
+def _key(number: int | None) -> str:
+    return chr(number) if number and number > 0 else ""
 
 
 def _spellable(name: str) -> str:

@@ -37,6 +37,11 @@ MAX_CANDIDATES = 24
 NAME_TIMEOUT_S = 6.0
 CONFIRM_TIMEOUT_S = 3.0
 MENU_TIMEOUT_S = 5.0
+# how sure a recogniser must be (Heard.confidence) to skip a step; bench/bench_speech.py
+# measures what these give on telephone audio
+SPEECH_SURE = 0.9  # "calling X, press star to cancel"
+SPEECH_LIKELY = 0.5  # "did you say X? press 1"; below: a short menu of the likely names
+SPEECH_MENU = 3  # alternatives offered when unsure
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +89,8 @@ class Heard:
 
     digits: str = ""
     speech: str = ""
+    alternatives: tuple[str, ...] = ()  # other phrases the recogniser heard, likeliest first
+    confidence: float | None = None  # of ``speech``, 0..1; None: the transport has no measure
 
     @property
     def nothing(self) -> bool:
@@ -92,7 +99,7 @@ class Heard:
 
 @dataclass(frozen=True, slots=True)
 class State:
-    phase: Literal["name", "menu", "number", "confirm"]
+    phase: Literal["name", "menu", "number", "confirm", "check"]
     caller: str
     tries: int = 0
     candidates: tuple[tuple[str, str], ...] = ()  # (contact id, name) ranked
@@ -135,6 +142,9 @@ WHICH_NUMBER = "pb-which-number"
 CALLING = "pb-calling"
 STAR_TO_CANCEL = "pb-star-to-cancel"
 CANCELLED = "pb-cancelled"
+DID_YOU_SAY = "pb-did-you-say"
+PRESS_1_IF_YES = "pb-press-1-if-yes"
+NOT_CAUGHT = "pb-not-caught"
 UNAVAILABLE = "pb-unavailable"
 GOODBYE = "pb-goodbye"
 REGISTERED = "pb-registered"
@@ -179,20 +189,25 @@ class CallFlow:
             return await self._on_menu(state, heard)
         if state.phase == "number":
             return self._on_number(state, heard)
+        if state.phase == "check":
+            return await self._on_check(state, heard)
         return await self._on_confirm(state, heard)
 
     # -- phases ------------------------------------------------------------------------------
 
-    def _ask_name(self, before: list[Prompt] | tuple[Prompt, ...] = ()) -> Ask:
-        ask = sound(ASK_NAME_SPEECH if self.speech else ASK_NAME)
-        return Ask((*before, ask), MAX_DIGITS, NAME_TIMEOUT_S, speech=self.speech)
+    def _ask_name(
+        self, before: list[Prompt] | tuple[Prompt, ...] = (), *, speech: bool = True
+    ) -> Ask:
+        spoken = self.speech and speech
+        ask = sound(ASK_NAME_SPEECH if spoken else ASK_NAME)
+        return Ask((*before, ask), MAX_DIGITS, NAME_TIMEOUT_S, speech=spoken)
 
-    def _retry(self, state: State, why: str, out_of_tries: Result) -> Turn:
+    def _retry(self, state: State, why: str, out_of_tries: Result, *, speech: bool = True) -> Turn:
         tries = state.tries + 1
         if tries >= MAX_TRIES:
             return Turn(None, Finish((sound(why), sound(GOODBYE)), out_of_tries))
         fresh = State("name", state.caller, tries=tries)
-        return Turn(fresh, self._ask_name([sound(why)]))
+        return Turn(fresh, self._ask_name([sound(why)], speech=speech))
 
     async def _on_name(self, state: State, heard: Heard) -> Turn:
         if heard.nothing:
@@ -200,21 +215,59 @@ class CallFlow:
         digits = heard.digits.rstrip("#")
         if "*" in digits:  # star: start over, like a PBX directory
             return Turn(State("name", state.caller, tries=state.tries), self._ask_name())
+        if heard.speech.strip():
+            return await self._on_speech(state, heard)
+        if len(digits) < MIN_DIGITS:
+            return self._retry(state, TOO_SHORT, Result.NOT_FOUND)
         try:
-            if heard.speech.strip():
-                found = await self.phonebook.directory.lookup(
-                    state.caller, name=heard.speech, via=self.via, limit=MAX_CANDIDATES
-                )
-            else:
-                if len(digits) < MIN_DIGITS:
-                    return self._retry(state, TOO_SHORT, Result.NOT_FOUND)
-                found = await self.phonebook.directory.lookup(
-                    state.caller, digits=digits, via=self.via, limit=MAX_CANDIDATES
-                )
+            found = await self.phonebook.directory.lookup(
+                state.caller, digits=digits, via=self.via, limit=MAX_CANDIDATES
+            )
         except (NotFound, InvalidQuery):
             return self._retry(state, NOT_FOUND, Result.NOT_FOUND)
         except RateLimited:
             return Turn(None, Finish((sound(TRY_LATER), sound(GOODBYE)), Result.RATE_LIMITED))
+        return self._offer(state, found)
+
+    async def _on_speech(self, state: State, heard: Heard) -> Turn:
+        """Confidence drives the dialogue: sure → "calling X"; likely → "did you say X?";
+        unsure → a short menu of what was probably said; nothing → spell it instead."""
+        sure = heard.confidence is None or heard.confidence >= SPEECH_SURE
+        likely = sure or (heard.confidence or 0.0) >= SPEECH_LIKELY
+        phrases = [heard.speech, *heard.alternatives][: 1 if likely else SPEECH_MENU]
+        found: dict[str, ContactView] = {}
+        try:
+            for phrase in dict.fromkeys(p for p in phrases if p.strip()):
+                try:
+                    for contact in await self.phonebook.directory.lookup(
+                        state.caller, name=phrase, via=self.via, limit=MAX_CANDIDATES
+                    ):
+                        found.setdefault(contact.id, contact)
+                except (NotFound, InvalidQuery):
+                    continue
+        except RateLimited:
+            return Turn(None, Finish((sound(TRY_LATER), sound(GOODBYE)), Result.RATE_LIMITED))
+        reachable = [c for c in found.values() if c.callable_phones()]
+        if not reachable and not sure:  # heard something, but no name: the keypad is surer
+            return self._retry(state, NOT_CAUGHT, Result.NOT_FOUND, speech=False)
+        if len(reachable) == 1 and not sure:
+            contact = reachable[0]
+            check = replace(state, phase="check", contact=(contact.id, contact.name))
+            prompts = (sound(DID_YOU_SAY), Prompt("name", contact.name), sound(PRESS_1_IF_YES))
+            return Turn(check, Ask(prompts, 1, MENU_TIMEOUT_S))
+        return self._offer(state, list(found.values()))
+
+    async def _on_check(self, state: State, heard: Heard) -> Turn:
+        assert state.contact is not None
+        if heard.digits[:1] != "1":  # not who they meant: spelling will find them
+            return self._retry(state, NOT_CAUGHT, Result.NOT_FOUND, speech=False)
+        try:
+            contact = await self.phonebook.directory.contact(state.caller, state.contact[0])
+        except NotFound:
+            return Turn(None, Finish((sound(UNAVAILABLE), sound(GOODBYE)), Result.UNAVAILABLE))
+        return self._chosen(state, contact)
+
+    def _offer(self, state: State, found: list[ContactView]) -> Turn:
         reachable = [c for c in found if c.callable_phones()]
         if not reachable:  # shares only an e-mail: for a call, the same as nobody
             return self._retry(state, NOT_FOUND, Result.NOT_FOUND)

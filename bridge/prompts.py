@@ -35,6 +35,9 @@ WORDS: dict[str, str] = {
     flow.CALLING: "Calling",
     flow.STAR_TO_CANCEL: "Press star to cancel.",
     flow.CANCELLED: "Cancelled.",
+    flow.DID_YOU_SAY: "Did you say",
+    flow.PRESS_1_IF_YES: "Press one if yes.",
+    flow.NOT_CAUGHT: "Sorry, I did not catch the name.",
     flow.UNAVAILABLE: "Sorry, that person cannot be reached right now.",
     flow.GOODBYE: "Goodbye.",
     flow.REGISTERED: "Your number is now registered with PhoneBridge.",
@@ -82,6 +85,8 @@ async def speak(
     *,
     voice: str = "en-us",
     formats: tuple[str, ...] = ("sln", "ulaw", "alaw", "wav"),
+    speed: int = 150,
+    pitch: int = 50,
 ) -> list[Path]:
     """Speak ``text`` into ``target`` + one file per format: 8 kHz mono, telephone level."""
     espeak, sox = _tools()
@@ -89,7 +94,7 @@ async def speak(
     written = []
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp) / "tts.wav"
-        await _run(espeak, "-v", voice, "-s", "150", "-w", str(raw), text)
+        await _run(espeak, "-v", voice, "-s", str(speed), "-p", str(pitch), "-w", str(raw), text)
         for fmt in formats:
             out = target.with_suffix(f".{fmt}")
             # 8 kHz mono, band-limited to the telephone band, normalised below clipping

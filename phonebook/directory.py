@@ -135,11 +135,17 @@ class Directory:
         changed.sort(key=lambda c: (c.name.casefold(), c.id))
         return PhonebookPage(tuple(changed), tuple(removed), _token(now), full)
 
-    async def reachable_names(self, viewer_id: str) -> list[str]:
-        """Names and aliases of the viewer's contacts who can be called: a speech grammar or
-        hint list for this caller, and nothing beyond what they may reach."""
+    async def reachable_names(self, viewer_id: str, *, public: bool = False) -> list[str]:
+        """Names and aliases of the viewer's contacts who can be called (with ``public``, also
+        up to ``public_candidates`` owners with a public phone): a speech grammar or hint list
+        for this caller, and nothing beyond what they may reach."""
         async with self._sessions() as session:
-            contacts = await self._scope(session, viewer_id)
+            extra = (
+                await queries.publicly_callable_owners(session, self._config.public_candidates)
+                if public
+                else []
+            )
+            contacts = await self._scope(session, viewer_id, extra)
         names: list[str] = []
         for view, card in sorted(contacts.values(), key=lambda vc: vc[1].name):
             if view.callable_phones():

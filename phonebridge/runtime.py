@@ -12,12 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from api.app import create_app
 from api.config import ApiConfig
 from bridge import contract
-from bridge.access import AccessNumber, ConnectLeg, Outcome
+from bridge.access import AccessNumber, ConnectLeg, Outcome, SpokenNames
 from bridge.agi.server import FastAgiServer, Handler
 from bridge.ami.client import AmiClient
 from bridge.ami.originator import AmiOriginator, AmiOriginatorConfig
 from bridge.originator import ClickToCall
 from bridge.prompts import NameVoice
+from bridge.speech.recognizer import default_recognizer
 from bridge.twilio.config import TwilioConfig
 from bridge.twilio.originator import TwilioOriginator, make_client
 from bridge.twilio.voice import TwilioVoice
@@ -83,7 +84,9 @@ class Runtime:
         s = self.settings
         voice = NameVoice(Path(s.name_sounds_dir) if s.name_sounds_dir else None)
         handlers: dict[str, Handler] = {
-            contract.ACCESS_SCRIPT: AccessNumber(self.phonebook, voice, s.sounds_folder),
+            contract.ACCESS_SCRIPT: AccessNumber(
+                self.phonebook, voice, s.sounds_folder, self.spoken_names()
+            ),
             contract.CONNECT_SCRIPT: ConnectLeg(self.phonebook),
             contract.OUTCOME_SCRIPT: Outcome(self.phonebook),
         }
@@ -95,6 +98,14 @@ class Runtime:
             max_concurrent=s.agi_max_concurrent,
             call_deadline_s=s.agi_call_deadline_seconds,
         )
+
+    def spoken_names(self) -> SpokenNames | None:
+        """Spoken names when a recordings folder is set and the speech extra is installed."""
+        folder = self.settings.speech_recordings_dir
+        if not folder:
+            return None
+        recognizer = default_recognizer()  # logs once why speech is off when it is missing
+        return SpokenNames(recognizer, Path(folder)) if recognizer is not None else None
 
     def ami_click_to_call(self) -> tuple[AmiClient, ClickToCall]:
         """The AMI client (not started) and click-to-call over it."""

@@ -81,6 +81,13 @@ class Settings(BaseSettings):
         "",
         description="folder for spoken names (<sounds>/names for Asterisk); empty = spell",
     )
+    speech_recordings_dir: str = Field(
+        "",
+        description=(
+            "Asterisk: folder where Asterisk records spoken names and the bridge reads them "
+            "(same host or a shared mount); empty = keypad spelling only"
+        ),
+    )
     ami_host: str = Field("127.0.0.1", description="Asterisk AMI host")
     ami_port: int = Field(5038, ge=1, le=65535, description="Asterisk AMI port")
     ami_username: str = Field(

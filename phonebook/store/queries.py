@@ -118,6 +118,23 @@ async def public_owners_by_keys(
     return list(await session.scalars(query))
 
 
+async def publicly_callable_owners(session: AsyncSession, limit: int) -> list[str]:
+    """Owners with a phone anyone may call (a public callable grant), at most ``limit``."""
+    query = (
+        select(EntryRow.owner_id)
+        .join(GrantRow, GrantRow.entry_id == EntryRow.id)
+        .where(
+            GrantRow.audience == PUBLIC,
+            GrantRow.level >= int(Level.CALLABLE),
+            EntryRow.kind == EntryKind.PHONE.value,
+        )
+        .distinct()
+        .order_by(EntryRow.owner_id)
+        .limit(limit)
+    )
+    return list(await session.scalars(query))
+
+
 async def cards(
     session: AsyncSession, owner_ids: Collection[str], audiences: Collection[str] | None = None
 ) -> dict[str, Card]:

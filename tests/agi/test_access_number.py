@@ -10,14 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bridge.access import AccessNumber, ConnectLeg, Outcome
 from bridge.agi.server import FastAgiServer
 from bridge.prompts import NameVoice
 from phonebook.app import Phonebook
-from phonebook.calls import CallLimits
-from phonebook.config import PhonebookConfig
 from phonebook.model import PUBLIC
 from tests.agi.peer import Peer, Step, env_block
 
@@ -45,16 +42,6 @@ class Phone:
             self.variables[name] = value.strip('"')
             return [b"200 result=1\n"]
         return [b"200 result=0\n"]
-
-
-@pytest.fixture
-def pb(engine: AsyncEngine) -> Phonebook:
-    limits = CallLimits(
-        per_minute=100, concurrent_per_caller=100, allowed_country_codes=frozenset({1, 86})
-    )
-    return Phonebook.build(
-        engine, PhonebookConfig(auto_verify_phones=True, lookups_per_minute=1000), limits
-    )
 
 
 @pytest.fixture

@@ -1,0 +1,43 @@
+"""The interface a speech engine implements, and how the default one is found."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Protocol
+
+from bridge.speech.grammar import Grammar
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Recognition:
+    """Phrases of the grammar, most likely first, and how sure the engine is of the first
+    (0..1; calibrated by bench/bench_speech.py, it drives the dialogue in bridge/flow.py)."""
+
+    alternatives: tuple[str, ...] = ()
+    confidence: float = 0.0
+
+    @property
+    def best(self) -> str:
+        return self.alternatives[0] if self.alternatives else ""
+
+
+class Recognizer(Protocol):
+    async def recognize(self, sln8: bytes, grammar: Grammar) -> Recognition:
+        """Decode 8 kHz 16-bit mono audio against ``grammar``; empty when nothing matched."""
+        ...
+
+
+def default_recognizer() -> Recognizer | None:
+    """pocketsphinx when the ``speech`` extra is installed, else None (keypad only)."""
+    try:
+        from bridge.speech.sphinx import SphinxRecognizer
+    except ImportError:
+        log.info(
+            "speech recognition is off: pocketsphinx is not installed "
+            "(pip install 'phonebridge[speech]'); callers spell names on the keypad"
+        )
+        return None
+    return SphinxRecognizer()

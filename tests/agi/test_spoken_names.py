@@ -1,0 +1,113 @@
+"""Saying a name on the Asterisk access number, end to end: scripted Asterisk on a real socket
+records the caller (espeak-ng speech at 8 kHz telephone band, written where RECORD FILE
+points) → FastAGI server → pocketsphinx against this caller's grammar → the Dial variables."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from bridge.access import AccessNumber, SpokenNames
+from bridge.agi.server import FastAgiServer
+from bridge.prompts import NameVoice, speak
+from bridge.speech.grammar import build_grammar
+from bridge.speech.recognizer import default_recognizer
+from bridge.speech.sphinx import SphinxRecognizer
+from phonebook.app import Phonebook
+from tests.agi.peer import Peer, Step, env_block
+from tests.agi.test_access_number import CALLER, Phone, people
+
+
+@pytest.fixture(scope="module")
+def recognizer() -> SphinxRecognizer:
+    return SphinxRecognizer()  # one acoustic model for the module: it takes a second to load
+
+
+async def telephone_speech(text: str, folder: Path, voice: str = "en-us") -> bytes:
+    target = folder / "said"
+    await speak(text, target, voice=voice, formats=("sln",))
+    return target.with_suffix(".sln").read_bytes()
+
+
+@dataclass
+class SpeakingPhone(Phone):
+    """Answers each RECORD FILE like Asterisk: writes the next utterance to the named file
+    (or reports the key that interrupted it) and replies as res_agi does."""
+
+    utterances: list[bytes | str] = field(default_factory=list)
+    recorded: list[str] = field(default_factory=list)
+
+    def answer(self, line: bytes) -> list[bytes]:
+        text = line.decode().rstrip("\n")
+        if not text.startswith("RECORD FILE"):
+            return super().answer(line)
+        self.recorded.append(text)
+        said = self.utterances.pop(0) if self.utterances else b""
+        if isinstance(said, str):  # a key pressed while recording
+            return [f"200 result={ord(said)} (dtmf) endpos=1600\n".encode()]
+        path = text.split(" ")[2].strip('"')
+        Path(path + ".sln").write_bytes(said)
+        return [f"200 result=0 (timeout) endpos={len(said) // 2}\n".encode()]
+
+
+@pytest.fixture
+async def server(
+    pb: Phonebook, recognizer: SphinxRecognizer, tmp_path: Path
+) -> AsyncIterator[FastAgiServer]:
+    spoken = SpokenNames(recognizer, tmp_path / "recordings")
+    spoken.recordings.mkdir()
+    server = FastAgiServer({"access": AccessNumber(pb, NameVoice(None), speech=spoken)}, port=0)
+    await server.start()
+    yield server
+    await server.stop(drain_s=1)
+
+
+async def call(server: FastAgiServer, phone: SpeakingPhone) -> SpeakingPhone:
+    peer = Peer(env_block(agi_callerid=CALLER), [Step(None, phone.answer)] * 200)
+    await peer.call(server.bound_port)
+    return phone
+
+
+async def test_a_spoken_pinyin_name_is_dialled(
+    server: FastAgiServer, pb: Phonebook, tmp_path: Path
+) -> None:
+    await people(pb)
+    said = await telephone_speech("zhang wei", tmp_path)
+    phone = await call(server, SpeakingPhone(keys=[""], utterances=[said]))
+    (record,) = phone.recorded
+    assert record.endswith(" sln 0123456789*# 5000 BEEP s=2")  # silence ends the utterance
+    assert phone.variables["PB_RESULT"] == "dial"
+    assert phone.variables["PB_CALLEE_NAME"] == "张伟"
+    assert phone.variables["PB_DIAL_NUMBER"] == "8613800138001"
+    assert not list((tmp_path / "recordings").iterdir())  # the caller's voice is not kept
+
+
+async def test_a_key_during_the_recording_switches_to_spelling(
+    server: FastAgiServer, pb: Phonebook
+) -> None:
+    await people(pb)
+    phone = await call(server, SpeakingPhone(keys=["5423", ""], utterances=["2"]))  # A, LICE
+    assert phone.variables["PB_RESULT"] == "dial"
+    assert phone.variables["PB_CALLEE_NAME"] == "Alice Martin"
+
+
+async def test_the_grammar_holds_only_names_the_caller_may_reach(pb: Phonebook) -> None:
+    ids = await people(pb)
+    grammar = build_grammar(await pb.directory.reachable_names(ids["caller"], public=True))
+    assert {"alice martin", "zhang wei"} <= set(grammar.phrases)
+    assert not {"bella blocker", "bella", "carl caller"} & set(grammar.phrases)  # blocked; self
+
+
+async def test_without_pocketsphinx_callers_spell_and_the_log_says_why(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setitem(sys.modules, "bridge.speech.sphinx", None)  # as if not installed
+    with caplog.at_level(logging.INFO, logger="bridge.speech.recognizer"):
+        assert default_recognizer() is None
+    (record,) = caplog.records
+    assert "phonebridge[speech]" in record.getMessage()
