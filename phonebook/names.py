@@ -10,6 +10,9 @@ Choices worth knowing:
 - `normalize` turns apostrophes, hyphens and other punctuation into word breaks
   ("O'Brien" -> "o brien"; the joined key "obrien" still finds it), drops a possessive "'s"
   ("john smith's" -> "john smith") and strips accents ("Müller" -> "muller").
+- A spoken query loses what people say around a name ("uh, call bob please" -> "bob"): fixed
+  phrases at the ends and hesitations anywhere, never the whole query, so someone really
+  named "Ring" is still found by "ring".
 - German umlauts get a second spelling with ä/ö/ü -> ae/oe/ue, so "Müller" is found by both
   "muller" and "mueller" (and a query "müller" finds a "Mueller").
 - Han names are read with pypinyin (no tones, ü -> u). Only the first Han character (the
@@ -45,6 +48,7 @@ __all__ = [
     "rank_digits",
     "rank_text",
     "search_keys",
+    "strip_filler",
 ]
 
 T = TypeVar("T")
@@ -93,6 +97,18 @@ _APOSTROPHES = "'’‘ʼ`´"
 # "smith's" -> "smith": a possessive in a typed or transcribed query is not part of the name
 _POSSESSIVE = re.compile(r"(?<=\w)['’ʼ]s\b")
 _TO_SPACE = str.maketrans(dict.fromkeys(_APOSTROPHES, " "))
+# what callers say around a name, on normalised text (apostrophes are spaces: "i d like to").
+# Phrases, not single words: "to", "me" or "oh" alone may be part of a name (Korean "Oh").
+_HESITATIONS = frozenset({"uh", "um", "umm", "er", "erm", "hmm", "uhm"})
+_LEADING_FILLER = re.compile(
+    r"^(?:(?:hi|hello|hey|yes|yeah|ok|okay)\s+)*"
+    r"(?:(?:please|can you|could you|would you|i want to|i wanna|i would like to|i d like to"
+    r"|i need to)\s+)?"
+    r"(?:please\s+)?"
+    r"(?:(?:call|dial|phone|ring|get me|connect me to|connect me with|connect to"
+    r"|put me through to|speak to|speak with|talk to|talk with)\s+)?"
+)
+_TRAILING_FILLER = re.compile(r"\s+(?:please|thanks|thank you|now)$")
 # letters that NFKD does not decompose but every user types without the stroke
 _LETTER_FOLDS = str.maketrans(
     {"ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe", "ı": "i", "ħ": "h"}
@@ -263,12 +279,29 @@ class NameIndex:
 
 
 def index_name(display_name: str, aliases: Sequence[str] = ()) -> NameIndex:
-    found = [spelling for spelling, _ in _spellings(display_name)]
+    own = _spellings(display_name)
+    found = [spelling for spelling, _ in own]
     for alias in aliases:
         found.extend(spelling for spelling, _ in _spellings(alias))
+        found.extend(_nickname_with_surname(alias, own))
     spellings = tuple(_unique(found))
     codes = {_phonetic_code(token) for spelling in spellings for token in spelling}
     return NameIndex(display_name, spellings, frozenset(codes - {""}))
+
+
+def _nickname_with_surname(
+    alias: str, own: tuple[tuple[_Spelling, _Source], ...]
+) -> list[_Spelling]:
+    """A one-word alias in place of the first name: "Kate" + "Catherine O'Brien" is also
+    "kate o brien", which is how people say a nickname."""
+    words = normalize(alias).split()
+    if len(words) != 1 or _HAN.search(words[0]):
+        return []
+    return [
+        (words[0], *spelling[1:])
+        for spelling, source in own[:1]
+        if source == "name" and len(spelling) >= 2
+    ]
 
 
 def search_keys(index: NameIndex) -> frozenset[str]:
@@ -312,8 +345,23 @@ def _spaced_digits(digits: list[str]) -> list[str]:
     )
 
 
+def strip_filler(text: str) -> str:
+    """``text`` normalised, without the hesitations and fixed phrases callers say around a
+    name ("uh, call bob please" -> "bob"); unchanged when nothing would be left."""
+    return " ".join(_without_filler(tuple(normalize(text).split())))
+
+
+def _without_filler(spelling: _Spelling) -> _Spelling:
+    kept = " ".join(word for word in spelling if word not in _HESITATIONS)
+    for filler in (_LEADING_FILLER, _TRAILING_FILLER, _LEADING_FILLER):
+        kept = filler.sub("", kept)  # leading again: "please call bob please" -> "bob"
+    return tuple(kept.split()) or spelling
+
+
 def _query_spellings(query: str) -> list[_Spelling]:
-    return [spelling[:MAX_TOKENS] for spelling, _ in _spellings(query)]
+    # per spelling, so "call müller" keeps its German reading "mueller"
+    spellings = (_without_filler(spelling) for spelling, _ in _spellings(query))
+    return _unique(spelling[:MAX_TOKENS] for spelling in spellings)
 
 
 def _initials_query(spelling: _Spelling) -> str | None:
@@ -538,7 +586,7 @@ def rank_text(
     query: str, candidates: Iterable[tuple[T, NameIndex]], *, limit: int = 9
 ) -> Ranking[T]:
     """Rank candidates for a typed or spoken name."""
-    norm_query = normalize(query)
+    norm_query = strip_filler(query)
     queries = _query_spellings(query)
     if not queries:
         return Ranking("none", ())
