@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from phonebook.directory import Directory
@@ -37,6 +37,29 @@ class CallStatus(StrEnum):
 
 _FINAL = frozenset({CallStatus.COMPLETED, CallStatus.BUSY, CallStatus.NO_ANSWER, CallStatus.FAILED})
 _STAGE = {CallStatus.QUEUED: 0, CallStatus.RINGING: 1, CallStatus.CONNECTED: 2}
+
+
+UPDATE_ATTEMPTS = 10
+
+
+def _changes(
+    row: CallRow, status: CallStatus, reason: str | None, provider_ref: str | None
+) -> dict[str, object]:
+    """What a status report changes on a call row (nothing when it would go backwards)."""
+    current = CallStatus(row.status)
+    new = advance(current, status)
+    changes: dict[str, object] = {}
+    if new != current:
+        changes["status"] = new.value
+        if reason is not None:
+            changes["reason"] = reason[:120]
+    elif reason is not None and not current.final and new == status and row.reason != reason[:120]:
+        changes["reason"] = reason[:120]  # same stage, newer detail ("answered")
+    if provider_ref is not None and row.provider_ref is None:
+        changes["provider_ref"] = provider_ref[:64]
+    if changes:
+        changes["updated_at"] = utcnow()
+    return changes
 
 
 def advance(current: CallStatus, new: CallStatus) -> CallStatus:
@@ -198,24 +221,30 @@ class Calls:
         reason: str | None = None,
         provider_ref: str | None = None,
     ) -> Call | None:
-        """Apply a status report; reports that would move a call backwards are ignored."""
-        async with self._sessions.begin() as session:
-            row = await session.get(CallRow, call_id, with_for_update=True)
-            if row is None:
-                return None
-            current = CallStatus(row.status)
-            new = advance(current, status)
-            if new != current:
-                row.status = new.value
-                row.updated_at = utcnow()
-                if reason is not None:
-                    row.reason = reason[:120]
-            elif reason is not None and not current.final and new == status:
-                row.reason = reason[:120]  # same stage, newer detail ("answered")
-                row.updated_at = utcnow()
-            if provider_ref is not None and row.provider_ref is None:
-                row.provider_ref = provider_ref[:64]
-            return _call(row)
+        """Apply a status report; reports that would move a call backwards are ignored.
+
+        Reports race (an AMI event and the dialplan's outcome handler, Twilio's callbacks), and
+        SQLite has no row lock: the write only lands if the row is still what was read, else
+        the report is applied again to what is there now."""
+        for _ in range(UPDATE_ATTEMPTS):
+            async with self._sessions.begin() as session:
+                row = await session.get(CallRow, call_id, with_for_update=True)
+                if row is None:
+                    return None
+                changes = _changes(row, status, reason, provider_ref)
+                if not changes:
+                    return _call(row)
+                written = await session.execute(
+                    update(CallRow)
+                    .where(CallRow.id == call_id, CallRow.updated_at == row.updated_at)
+                    .values(**changes)
+                )
+                session.expunge(row)
+                if written.rowcount == 1:  # type: ignore[attr-defined]
+                    for name, value in changes.items():
+                        setattr(row, name, value)
+                    return _call(row)
+        raise RuntimeError(f"call {call_id} changed {UPDATE_ATTEMPTS} times while updating")
 
     async def get(self, caller_id: str, call_id: str) -> Call:
         async with self._sessions() as session:
