@@ -41,7 +41,7 @@ MENU_TIMEOUT_S = 5.0
 # measures what these give on telephone audio
 SPEECH_SURE = 0.9  # "calling X, press star to cancel"
 SPEECH_LIKELY = 0.5  # "did you say X? press 1"; below: a short menu of the likely names
-SPEECH_MENU = 3  # alternatives offered when unsure
+SPEECH_MENU = 5  # recognised phrases looked up when not sure
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,11 +230,12 @@ class CallFlow:
         return self._offer(state, found)
 
     async def _on_speech(self, state: State, heard: Heard) -> Turn:
-        """Confidence drives the dialogue: sure → "calling X"; likely → "did you say X?";
-        unsure → a short menu of what was probably said; nothing → spell it instead."""
+        """Confidence drives the dialogue: sure → "calling X"; likely, or one candidate →
+        "did you say X?" (no → the other candidates); unsure → a short menu of what was
+        probably said; nothing reachable → spell it instead."""
         sure = heard.confidence is None or heard.confidence >= SPEECH_SURE
         likely = sure or (heard.confidence or 0.0) >= SPEECH_LIKELY
-        phrases = [heard.speech, *heard.alternatives][: 1 if likely else SPEECH_MENU]
+        phrases = [heard.speech, *heard.alternatives][: 1 if sure else SPEECH_MENU]
         found: dict[str, ContactView] = {}
         try:
             for phrase in dict.fromkeys(p for p in phrases if p.strip()):
@@ -248,19 +249,29 @@ class CallFlow:
         except RateLimited:
             return Turn(None, Finish((sound(TRY_LATER), sound(GOODBYE)), Result.RATE_LIMITED))
         reachable = [c for c in found.values() if c.callable_phones()]
-        if not reachable and not sure:  # heard something, but no name: the keypad is surer
+        if sure:
+            return self._offer(state, reachable)
+        if not reachable:  # heard something, but no name: the keypad is surer
             return self._retry(state, NOT_CAUGHT, Result.NOT_FOUND, speech=False)
-        if len(reachable) == 1 and not sure:
-            contact = reachable[0]
-            check = replace(state, phase="check", contact=(contact.id, contact.name))
-            prompts = (sound(DID_YOU_SAY), Prompt("name", contact.name), sound(PRESS_1_IF_YES))
+        if likely or len(reachable) == 1:
+            top, others = reachable[0], reachable[1:]
+            check = replace(
+                state,
+                phase="check",
+                contact=(top.id, top.name),
+                candidates=tuple((c.id, c.name) for c in others),
+            )
+            prompts = (sound(DID_YOU_SAY), Prompt("name", top.name), sound(PRESS_1_IF_YES))
             return Turn(check, Ask(prompts, 1, MENU_TIMEOUT_S))
-        return self._offer(state, list(found.values()))
+        return self._offer(state, reachable)
 
     async def _on_check(self, state: State, heard: Heard) -> Turn:
         assert state.contact is not None
-        if heard.digits[:1] != "1":  # not who they meant: spelling will find them
-            return self._retry(state, NOT_CAUGHT, Result.NOT_FOUND, speech=False)
+        if heard.digits[:1] != "1":  # not who they meant: the other candidates, or spelling
+            if not state.candidates:
+                return self._retry(state, NOT_CAUGHT, Result.NOT_FOUND, speech=False)
+            menu = replace(state, phase="menu", page=0, contact=None)
+            return Turn(menu, self._menu(menu, first=True))
         try:
             contact = await self.phonebook.directory.contact(state.caller, state.contact[0])
         except NotFound:
