@@ -9,6 +9,7 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from bridge.flow import Ask, Connect, Finish, Prompt
 from bridge.prompts import WORDS
+from bridge.speech.grammar import phrases_of
 from bridge.twilio.config import TwilioConfig
 
 MAX_HINTS = 500  # Twilio's limits on <Gather hints>
@@ -26,8 +27,15 @@ def _say(parent: VoiceResponse | Gather, prompt: Prompt, language: str) -> None:
 
 
 def hints(names: list[str]) -> str:
-    """Speech hints from the names this caller may reach, within Twilio's limits."""
-    kept = [n.replace(",", " ")[:MAX_HINT_CHARS] for n in dict.fromkeys(names) if n.strip()]
+    """Speech hints from the names this caller may reach, within Twilio's limits. A Han name
+    is hinted in pinyin too ("张伟" → "zhang wei"): an en-US recogniser writes what it hears
+    in Latin letters, and the phonebook finds Han names by their pinyin."""
+    spoken: list[str] = []
+    for name in names:
+        spoken.append(name)
+        if _HAN.search(name):
+            spoken += phrases_of(name)[:1]
+    kept = [n.replace(",", " ")[:MAX_HINT_CHARS] for n in dict.fromkeys(spoken) if n.strip()]
     return ",".join(kept[:MAX_HINTS])
 
 

@@ -58,3 +58,15 @@ async def test_a_blocker_is_not_found_by_voice_either(pb: Phonebook) -> None:
     await people(pb)
     turn = await spoken(pb, Heard(speech="bella blocker", confidence=1.0))
     assert said(ask(turn)) == ["pb-not-found", "pb-ask-name-speech"]
+
+
+async def test_no_to_did_you_say_offers_the_other_likely_names(pb: Phonebook) -> None:
+    ids = await people(pb)
+    heard = Heard(speech="zhang wei", alternatives=("alice martin",), confidence=0.6)
+    turn = await spoken(pb, heard)
+    assert said(ask(turn)) == ["pb-did-you-say", "张伟", "pb-press-1-if-yes"]
+    turn = await dial(CallFlow(pb, speech=True), turn, "2")  # no
+    assert said(ask(turn))[0] == "pb-several"
+    assert turn.state is not None and [c for c, _ in turn.state.candidates] == [ids["alice"]]
+    turn = await dial(CallFlow(pb, speech=True), turn, "1")
+    assert said(ask(turn))[0] == "pb-which-number"  # Alice, who has two numbers

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlparse
 
+from bridge.twilio.twiml import hints
 from phonebook.app import Phonebook
 from phonebook.model import PUBLIC
 from tests.twilio.conftest import ACCESS, Twilio
@@ -243,3 +244,10 @@ async def test_console_status_callback_finds_the_access_call_by_call_sid(
         "/twilio/call-status", form(CallSid="CA" + "7" * 32, CallStatus="completed")
     )
     assert stray.status_code == 204  # a call we never connected: nothing to record
+
+
+def test_han_names_are_hinted_in_pinyin_too() -> None:
+    assert (
+        hints(["Alice Martin", "张伟", "欧阳娜娜"])
+        == "Alice Martin,张伟,zhang wei,欧阳娜娜,ou yang na na"
+    )
