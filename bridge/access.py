@@ -30,6 +30,7 @@ SILENCE = "silence/1"  # a stock Asterisk sound: GET DATA needs a file to play
 
 RECORD_TIMEOUT_MS = 5000  # longest utterance: a name, not a speech
 RECORD_SILENCE_S = 2  # silence that ends it (Asterisk counts whole seconds)
+RECORD_FAILED = ("writefile", "randomerror")  # RECORD FILE could not record; the caller is there
 
 
 @dataclass
@@ -41,7 +42,9 @@ class SpokenNames:
     recognizer: Recognizer
     recordings: Path
 
-    async def listen(self, session: AgiSession, phonebook: Phonebook, caller: str) -> Heard:
+    async def listen(self, session: AgiSession, phonebook: Phonebook, caller: str) -> Heard | None:
+        """The caller's utterance, recognised; or the key that interrupted it (digits); None
+        when Asterisk could not record, so the caller spells instead."""
         path = self.recordings / f"pb-{uuid.uuid4().hex}"
         reply = await session.record_file(
             str(path), "sln", DIGITS, RECORD_TIMEOUT_MS, beep=True, silence_s=RECORD_SILENCE_S
@@ -49,12 +52,17 @@ class SpokenNames:
         audio = path.with_suffix(".sln")
         try:
             if reply.data == "dtmf":  # a key interrupted: they spell after all
-                return await _rest_of_digits(session, _key(reply.number))
+                return Heard(digits=_key(reply.number))
             try:
-                sln = audio.read_bytes()
+                sln = b"" if reply.data in RECORD_FAILED else audio.read_bytes()
             except OSError:
-                log.warning("no recording in %s: is it shared with Asterisk?", self.recordings)
-                return Heard()
+                sln = b""
+            if not sln:
+                log.warning(
+                    "no recording in %s: is it writable by Asterisk and shared with the bridge?",
+                    self.recordings,
+                )
+                return None
         finally:
             audio.unlink(missing_ok=True)  # a caller's voice is kept no longer than needed
         grammar = build_grammar(await phonebook.directory.reachable_names(caller, public=True))
@@ -96,11 +104,17 @@ class AccessNumber:
         """Play the prompts (a key press interrupts them), then listen for a name when speech
         is on, else read up to max_digits keys."""
         first = await self._play(session, ask.prompts, escape=DIGITS)
+        if not first and ask.speech and self.speech is not None:
+            heard = await self.speech.listen(session, self.phonebook, caller)
+            if heard is not None and not heard.digits:
+                return heard
+            first = heard.digits if heard is not None else ""  # a key, or no recording
         if first in ("#", "*") or (first and ask.max_digits == 1):
             return Heard(digits=first)
-        if ask.speech and self.speech is not None and not first:
-            return await self.speech.listen(session, self.phonebook, caller)
-        return await _rest_of_digits(session, first, ask.max_digits, ask.timeout_s)
+        rest = await session.get_data(
+            SILENCE, int(ask.timeout_s * 1000), ask.max_digits - len(first)
+        )
+        return Heard(digits=first + rest)
 
     async def _play(self, session: AgiSession, prompts: tuple[Prompt, ...], escape: str) -> str:
         """Play prompts in order; returns the key that interrupted them, or ''."""
@@ -118,15 +132,6 @@ class AccessNumber:
             if key:
                 return key
         return ""
-
-
-async def _rest_of_digits(
-    session: AgiSession, first: str, max_digits: int = 20, timeout_s: float = 6.0
-) -> Heard:
-    if first in ("#", "*"):
-        return Heard(digits=first)
-    rest = await session.get_data(SILENCE, int(timeout_s * 1000), max_digits - len(first))
-    return Heard(digits=first + rest)
 
 
 def _key(number: int | None) -> str:

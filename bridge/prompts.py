@@ -100,6 +100,7 @@ async def speak(
             # 8 kHz mono, band-limited to the telephone band, normalised below clipping
             await _run(
                 sox,
+                "-R",  # repeatable dither: the same words always give the same file
                 str(raw),
                 "-r",
                 "8000",

@@ -111,3 +111,21 @@ async def test_without_pocketsphinx_callers_spell_and_the_log_says_why(
         assert default_recognizer() is None
     (record,) = caplog.records
     assert "phonebridge[speech]" in record.getMessage()
+
+
+async def test_when_asterisk_cannot_record_the_caller_spells(
+    server: FastAgiServer, pb: Phonebook
+) -> None:
+    await people(pb)
+    phone = WriteFailingPhone(keys=["25423", ""])
+    await call(server, phone)
+    assert phone.recorded  # it tried, Asterisk answered (writefile), the keypad took over
+    assert phone.variables["PB_CALLEE_NAME"] == "Alice Martin"
+
+
+class WriteFailingPhone(SpeakingPhone):
+    def answer(self, line: bytes) -> list[bytes]:
+        if line.startswith(b"RECORD FILE"):
+            self.recorded.append(line.decode())
+            return [b"200 result=-1 (writefile)\n"]
+        return super().answer(line)
