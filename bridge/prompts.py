@@ -134,14 +134,28 @@ def name_file_id(name: str) -> str:
 class NameVoice:
     """Spoken names, made once per distinct name and kept in a folder Asterisk can read.
 
-    A name is spoken from the first call that needs it after it was set or changed, and the
-    file is reused after that; when speaking is impossible the caller falls back to spelling.
+    A name is spoken when it is set or changed (``prepare``, called by the phonebook), or else
+    by the first call that needs it (a change made through another bridge process); the file
+    is reused after that, and when speaking is impossible the caller hears it spelled.
     """
 
     def __init__(self, folder: Path | None, *, voice: str = "en-us") -> None:
         self._folder = folder
         self._voice = voice
         self._locks: dict[str, asyncio.Lock] = {}
+        self._preparing: set[asyncio.Task[str | None]] = set()
+
+    def prepare(self, name: str) -> None:
+        """Speak ``name`` in the background (from inside a running event loop)."""
+        if self._folder is None:
+            return
+        task = asyncio.get_running_loop().create_task(self.file_for(name))
+        self._preparing.add(task)  # keep a reference: a task nobody holds may vanish
+        task.add_done_callback(self._preparing.discard)
+
+    async def settle(self) -> None:
+        """Wait for the names being prepared (tests, and a clean shutdown)."""
+        await asyncio.gather(*self._preparing, return_exceptions=True)
 
     async def file_for(self, name: str) -> str | None:
         """The file id (relative to the folder) to play for ``name``, or None to spell it."""

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -56,10 +58,28 @@ class Profile:
         return self.phones[0]
 
 
+log = logging.getLogger(__name__)
+
+NameListener = Callable[[str], None]
+
+
 class Accounts:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], config: PhonebookConfig) -> None:
         self._sessions = sessions
         self._config = config
+        self._name_listeners: list[NameListener] = []
+
+    def on_name_change(self, listener: NameListener) -> None:
+        """Call ``listener`` with every display name set or changed (after it is stored):
+        the bridge speaks it then, so a caller never waits for it."""
+        self._name_listeners.append(listener)
+
+    def _named(self, name: str) -> None:
+        for listener in self._name_listeners:
+            try:  # a listener's failure never fails the change the user made
+                listener(name)
+            except Exception:
+                log.exception("name listener failed")
 
     async def register(self, name: str, phone: str, password: str | None) -> Profile:
         """Create an account. ``password`` None makes an account that cannot sign in on the web
@@ -74,6 +94,7 @@ class Accounts:
         verified = self._config.auto_verify_phones
         async with self._sessions.begin() as session:
             account_id = await _create_account(session, name, e164, password_hash, verified)
+        self._named(name)
         return Profile(account_id, name, (), (Phone(e164, verified),))
 
     async def authenticate(self, phone: str, password: str) -> str:
@@ -131,7 +152,10 @@ class Accounts:
                 session, account_id, _keys(account.name, tuple(account.aliases))
             )
             await queries.bump(session, account_id)
-            return await _profile(session, account_id)
+            profile = await _profile(session, account_id)
+        if name is not None:
+            self._named(profile.name)
+        return profile
 
     # -- callers: identification by caller ID, registration on first use ------------------
 
@@ -200,6 +224,7 @@ class Accounts:
                 profile = await _profile(session, account.id)
         if profile is None:
             raise refused
+        self._named(profile.name)
         return profile
 
 

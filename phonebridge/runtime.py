@@ -83,6 +83,7 @@ class Runtime:
     def fastagi(self) -> FastAgiServer:
         s = self.settings
         voice = NameVoice(Path(s.name_sounds_dir) if s.name_sounds_dir else None)
+        self.phonebook.accounts.on_name_change(voice.prepare)  # names are spoken when set
         handlers: dict[str, Handler] = {
             contract.ACCESS_SCRIPT: AccessNumber(
                 self.phonebook, voice, s.sounds_folder, self.spoken_names()

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bridge import flow
 from bridge.prompts import WORDS, NameVoice, build, name_file_id
+from phonebook.app import Phonebook
 
 
 def test_every_prompt_the_flow_plays_has_words() -> None:
@@ -51,3 +52,14 @@ async def test_names_are_spoken_once_and_reused(tmp_path: Path) -> None:
     assert await voice.file_for("Zoë Müller") == first
     assert (tmp_path / f"{first}.sln").stat().st_mtime_ns == made
     assert await NameVoice(None).file_for("Zoë") is None  # no folder: spell instead
+
+
+async def test_a_name_is_spoken_when_it_is_set_or_changed(pb: Phonebook, tmp_path: Path) -> None:
+    voice = NameVoice(tmp_path)
+    pb.accounts.on_name_change(voice.prepare)
+    account = await pb.accounts.register("Zoë Adler", "+12025550170", None)
+    await pb.accounts.update_profile(account.id, name="Zoë Adler-Moreau")
+    await pb.accounts.update_profile(account.id, aliases=["Zo"])  # no new name: nothing spoken
+    await voice.settle()
+    spoken = {p.stem for p in tmp_path.glob("*.sln")}
+    assert spoken == {name_file_id("Zoë Adler"), name_file_id("Zoë Adler-Moreau")}
