@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.seed import Seeded, reset_postgres_database  # noqa: E402
+from bench.spawn import spawn  # noqa: E402
 from bridge.agi.server import FastAgiServer  # noqa: E402
 from bridge.agi.session import AgiSession  # noqa: E402
 from phonebook.names import keypad_digits, normalize  # noqa: E402
@@ -149,15 +150,7 @@ async def calls(
 
 
 def start_server(url: str, mode: str) -> tuple[subprocess.Popen[bytes], int]:
-    port_file = tempfile.mktemp()
-    argv = [sys.executable, "-m", "bench.bench_agi", "--serve", url, mode, port_file]
-    proc = subprocess.Popen(argv, cwd=ROOT)
-    for _ in range(300):
-        if os.path.exists(port_file) and Path(port_file).read_text():
-            return proc, int(Path(port_file).read_text())
-        time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError("server did not start")
+    return spawn("bench.bench_agi", "--serve", url, mode)
 
 
 def plan_for(seeded: Seeded, sessions: int, rng: random.Random) -> list[tuple[str, list[str]]]:

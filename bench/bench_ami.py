@@ -18,7 +18,6 @@ import re
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.spawn import spawn  # noqa: E402
 from bridge.ami.client import AmiClient  # noqa: E402
 from tests.ami.peer import captured_originate_replies, for_action  # noqa: E402
 from tests.captures import ami_transcript  # noqa: E402
@@ -134,15 +134,7 @@ async def serve(port_file: str) -> None:
 
 
 def start_asterisk() -> tuple[subprocess.Popen[bytes], int]:
-    port_file = tempfile.mktemp()
-    argv = [sys.executable, "-m", "bench.bench_ami", "--serve", port_file]
-    proc = subprocess.Popen(argv, cwd=ROOT)
-    for _ in range(300):
-        if os.path.exists(port_file) and Path(port_file).read_text():
-            return proc, int(Path(port_file).read_text())
-        time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError("scripted Asterisk did not start")
+    return spawn("bench.bench_ami", "--serve")
 
 
 # -- the bridge side: our client, measured ---------------------------------------------------------

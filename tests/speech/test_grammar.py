@@ -1,4 +1,5 @@
-"""The speech grammar and pronunciations: pure, no engine, no database."""
+"""The engine-free parts of speech: grammar, pronunciations, audio conditioning and how the two
+passes' n-best lists combine. No decoding, no database."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from bridge.speech import pronounce
 from bridge.speech.audio import to_model_rate
 from bridge.speech.grammar import build_grammar, phrases_of
 from bridge.speech.pronounce import Lexicon, ipa_to_arpabet
+from bridge.speech.sphinx import DISAGREEMENT, combine
 
 
 def test_a_name_is_said_whole_or_by_its_first_or_last_word() -> None:
@@ -76,3 +78,13 @@ def test_telephone_audio_is_upsampled_with_the_empty_band_filled_faintly() -> No
     upper = _band_energy(filled, 16000, 3600, 8000)
     assert speech * 1e-6 < upper < speech * 1e-3  # about 40 dB below the speech
     assert to_model_rate(tone) == filled  # the same audio always decodes the same way
+
+
+def test_both_passes_interleave_and_their_agreement_is_the_confidence() -> None:
+    agreeing = combine(["bob marsh", "bob marsh", "bob marsh"], ["bob marsh", "rob marsh"])
+    assert agreeing.alternatives == ("bob marsh", "rob marsh")
+    assert agreeing.confidence == 1.0  # every first-pass path, and the second pass, agree
+    split = combine(["bob marsh", "bob marsh", "carol"], ["carol", "bob marsh"])
+    assert split.alternatives == ("bob marsh", "carol")
+    assert split.confidence == 0.5 * DISAGREEMENT
+    assert combine([], []).alternatives == ()
