@@ -362,8 +362,7 @@ class CallFlow:
         contact_id, name = state.contact
         calls = self.phonebook.calls
         try:  # recorded with the toll-fraud guards; the grant is checked again right now
-            call, _ = await calls.place(state.caller, contact_id, state.entry, self.provider)
-            dest = await calls.destination(call.id)
+            call, dest = await calls.dial_now(state.caller, contact_id, state.entry, self.provider)
         except RateLimited:
             return Turn(None, Finish((sound(TRY_LATER), sound(GOODBYE)), Result.RATE_LIMITED))
         except (NotFound, Forbidden):

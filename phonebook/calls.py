@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from phonebook.directory import Directory
-from phonebook.errors import NOT_FOUND_MESSAGE, Forbidden, NotFound, RateLimited
+from phonebook.errors import Forbidden, NotFound, RateLimited
 from phonebook.ids import as_utc, new_id, utcnow
 from phonebook.phones import country_code
 from phonebook.store import queries
@@ -146,13 +146,23 @@ class Calls:
     ) -> tuple[Call, str]:
         """Check everything and record a queued call. Returns it with the caller's own
         verified number, which the provider rings first. Nothing is dialled here."""
-        contact = await self._directory.contact(caller_id, contact_id)
-        phones = contact.callable_phones()
-        chosen = next((e for e in phones if e.id == entry_id), None) if entry_id else None
-        if (entry_id and chosen is None) or not phones:
-            raise NotFound(NOT_FOUND_MESSAGE)
-        entry = chosen or phones[0]
-        number = await self._directory.dialable(caller_id, contact_id, entry.id)
+        call, ring, _ = await self._record(caller_id, contact_id, entry_id, provider)
+        return call, ring
+
+    async def dial_now(
+        self, caller_id: str, contact_id: str, entry_id: str, provider: str
+    ) -> tuple[Call, Destination]:
+        """Record a call that is connected at once (the access number): the grant is checked
+        as it is recorded, and that same check gives the destination."""
+        call, _, number = await self._record(caller_id, contact_id, entry_id, provider)
+        return call, Destination(number, call.callee_name, self._limits.max_seconds)
+
+    async def _record(
+        self, caller_id: str, contact_id: str, entry_id: str | None, provider: str
+    ) -> tuple[Call, str, str]:
+        contact, entry, number = await self._directory.callable_entry(
+            caller_id, contact_id, entry_id
+        )
         self._check_country(number)
         async with self._sessions.begin() as session:
             own = await queries.verified_phones(session, caller_id)
@@ -177,7 +187,7 @@ class Calls:
                 updated_at=now,
             )
             session.add(row)
-        return _call(row), own[0]
+        return _call(row), own[0], number
 
     def _check_country(self, number: str) -> None:
         if country_code(number) not in self._limits.allowed_country_codes:
@@ -193,15 +203,23 @@ class Calls:
         live = CallRow.updated_at > now - timedelta(seconds=self._limits.max_seconds + 300)
 
         mine = CallRow.caller_id == caller_id
-        checks: list[tuple[tuple[ColumnElement[bool], ...], int, int]] = [
-            ((mine, CallRow.created_at > now - timedelta(minutes=1)), self._limits.per_minute, 60),
-            ((mine, CallRow.created_at > now - timedelta(days=1)), self._limits.per_day, 3600),
-            ((mine, CallRow.status.in_(active), live), self._limits.concurrent_per_caller, 30),
-            ((CallRow.status.in_(active), live), self._limits.concurrent_total, 10),
-        ]
-        for where, limit, retry_after in checks:
-            query = select(func.count()).select_from(CallRow).where(*where)
-            if int(await session.scalar(query) or 0) >= limit:
+        busy = and_(CallRow.status.in_(active), live)
+        minute, day = now - timedelta(minutes=1), now - timedelta(days=1)
+        counts = (
+            await session.execute(  # one round trip for the four guards
+                select(
+                    func.count().filter(mine, CallRow.created_at > minute),
+                    func.count().filter(mine, CallRow.created_at > day),
+                    func.count().filter(mine, busy),
+                    func.count().filter(busy),
+                ).where(or_(and_(mine, CallRow.created_at > day), busy))
+            )
+        ).one()
+        lim = self._limits
+        caps = (lim.per_minute, lim.per_day, lim.concurrent_per_caller, lim.concurrent_total)
+        retry_after_s = (60, 3600, 30, 10)  # when trying again may work
+        for count, limit, retry_after in zip(counts, caps, retry_after_s, strict=True):
+            if int(count or 0) >= limit:
                 raise RateLimited("Too many calls right now; try again later.", retry_after)
 
     async def destination(self, call_id: str) -> Destination:

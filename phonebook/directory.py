@@ -17,7 +17,7 @@ from phonebook import names, policy
 from phonebook.config import PhonebookConfig
 from phonebook.errors import NOT_FOUND_MESSAGE, InvalidInput, InvalidQuery, NotFound
 from phonebook.ids import as_utc, utcnow
-from phonebook.model import PUBLIC, Card, ContactView, Relation
+from phonebook.model import PUBLIC, Card, ContactView, EntryView, Relation
 from phonebook.phones import to_e164
 from phonebook.ratelimit import SlidingWindowLimiter
 from phonebook.store import queries
@@ -266,11 +266,41 @@ class Directory:
 
     async def contact(self, viewer_id: str, owner_id: str) -> ContactView:
         """One contact of the viewer's (through circles or public), or NotFound."""
-        async with self._sessions() as session:
-            found = (await self._scope(session, viewer_id, [owner_id])).get(owner_id)
-        if found is None:
+        view, _, _ = await self._one_contact(viewer_id, owner_id)
+        return view
+
+    async def callable_entry(
+        self, viewer_id: str, owner_id: str, entry_id: str | None
+    ) -> tuple[ContactView, EntryView, str]:
+        """The contact, the phone to call (``entry_id``, or the owner's first callable phone)
+        and its number, all from one read of the current grants; NotFound otherwise."""
+        view, card, relation = await self._one_contact(viewer_id, owner_id)
+        phones = view.callable_phones()
+        entry = next((e for e in phones if e.id == entry_id), None) if entry_id else None
+        if entry_id is None and phones:
+            entry = phones[0]
+        number = policy.dialable(viewer_id, card, relation, entry.id) if entry else None
+        if entry is None or number is None:
             raise NotFound(NOT_FOUND_MESSAGE)
-        return found[0]
+        return view, entry, number
+
+    async def _one_contact(
+        self, viewer_id: str, owner_id: str
+    ) -> tuple[ContactView, Card, Relation]:
+        # that one owner's relation and card only, not the viewer's whole phonebook
+        async with self._sessions() as session:
+            phones = await queries.verified_phones(session, viewer_id)
+            relation = (await queries.relations_of(session, phones, [owner_id])).get(
+                owner_id, Relation()
+            )
+            card = None
+            if owner_id != viewer_id and not relation.blocked:
+                audiences = {PUBLIC, *relation.circles}
+                card = (await queries.cards(session, [owner_id], audiences)).get(owner_id)
+        view = policy.project(viewer_id, card, relation) if card is not None else None
+        if card is None or view is None:
+            raise NotFound(NOT_FOUND_MESSAGE)
+        return view, card, relation
 
     async def dialable(self, viewer_id: str, owner_id: str, entry_id: str) -> str:
         """The stored number the bridge may dial now, re-checked against the current grants."""
