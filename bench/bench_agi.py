@@ -26,7 +26,7 @@ from bench.seed import Seeded, reset_postgres_database  # noqa: E402
 from bench.spawn import spawn  # noqa: E402
 from bridge.agi.server import FastAgiServer  # noqa: E402
 from bridge.agi.session import AgiSession  # noqa: E402
-from phonebook.names import keypad_digits, normalize  # noqa: E402
+from phonebook.names import index_name, keypad_digits  # noqa: E402
 
 PG_ADMIN = os.environ.get(
     "PHONEBRIDGE_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -160,8 +160,9 @@ def plan_for(seeded: Seeded, sessions: int, rng: random.Random) -> list[tuple[st
     for i in range(sessions):
         viewer = seeded.viewers[i % len(seeded.viewers)]
         caller = f"+1202{2_000_000 + int(viewer, 16)}"
-        name = normalize(rng.choice(seeded.contacts[viewer]))
-        plan.append((caller, [keypad_digits(name.replace(" ", "0")), "1", ""]))
+        # spelled as a caller would: Latin letters, or the pinyin of a Han name
+        spelling = index_name(rng.choice(seeded.contacts[viewer])).spellings[0]
+        plan.append((caller, ["0".join(keypad_digits(t) for t in spelling), "1", ""]))
     return plan
 
 
