@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from bridge import contract
 from bridge.agi.errors import ChannelHungUp
-from bridge.agi.session import AgiSession
+from bridge.agi.session import RECORD_FAILED, AgiSession
 from bridge.contract import Result
 from bridge.flow import Ask, CallFlow, Connect, Finish, Heard, Prompt
 from bridge.prompts import NameVoice
@@ -30,7 +30,7 @@ SILENCE = "silence/1"  # a stock Asterisk sound: GET DATA needs a file to play
 
 RECORD_TIMEOUT_MS = 5000  # longest utterance: a name, not a speech
 RECORD_SILENCE_S = 2  # silence that ends it (Asterisk counts whole seconds)
-RECORD_FAILED = ("writefile", "randomerror")  # RECORD FILE could not record; the caller is there
+MIN_UTTERANCE_BYTES = 3200  # 0.2 s of 8 kHz 16-bit audio: shorter is no name
 
 
 @dataclass
@@ -41,6 +41,9 @@ class SpokenNames:
 
     recognizer: Recognizer
     recordings: Path
+
+    def close(self) -> None:
+        self.recognizer.close()
 
     async def listen(self, session: AgiSession, phonebook: Phonebook, caller: str) -> Heard | None:
         """The caller's utterance, recognised; or the key that interrupted it (digits); None
@@ -54,10 +57,10 @@ class SpokenNames:
             if reply.data == "dtmf":  # a key interrupted: they spell after all
                 return Heard(digits=_key(reply.number))
             try:
-                sln = b"" if reply.data in RECORD_FAILED else audio.read_bytes()
+                if reply.data in RECORD_FAILED:
+                    raise OSError(reply.data)
+                sln = audio.read_bytes()
             except OSError:
-                sln = b""
-            if not sln:
                 log.warning(
                     "no recording in %s: is it writable by Asterisk and shared with the bridge?",
                     self.recordings,
@@ -65,6 +68,8 @@ class SpokenNames:
                 return None
         finally:
             audio.unlink(missing_ok=True)  # a caller's voice is kept no longer than needed
+        if len(sln) < MIN_UTTERANCE_BYTES:  # silence, trimmed away by Asterisk: nothing said
+            return Heard()
         grammar = build_grammar(await phonebook.directory.reachable_names(caller, public=True))
         heard = await self.recognizer.recognize(sln, grammar)
         log.debug("heard %r (confidence %.2f)", heard.alternatives, heard.confidence)
@@ -78,7 +83,7 @@ class AccessNumber:
     phonebook: Phonebook
     voice: NameVoice
     sounds: str = "phonebridge"  # folder under Asterisk's sounds dir (PB_SOUNDS)
-    speech: SpokenNames | None = field(default=None)
+    speech: SpokenNames | None = None
 
     async def __call__(self, session: AgiSession) -> str:
         flow = CallFlow(

@@ -35,6 +35,7 @@ class Runtime:
     settings: Settings
     engine: AsyncEngine
     phonebook: Phonebook
+    spoken: SpokenNames | None = None  # speech recognition workers, once started
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -105,8 +106,12 @@ class Runtime:
         folder = self.settings.speech_recordings_dir
         if not folder:
             return None
-        recognizer = default_recognizer()  # logs once why speech is off when it is missing
-        return SpokenNames(recognizer, Path(folder)) if recognizer is not None else None
+        # logs once why speech is off when the engine is missing
+        recognizer = default_recognizer(workers=self.settings.speech_workers)
+        if recognizer is None:
+            return None
+        self.spoken = SpokenNames(recognizer, Path(folder))
+        return self.spoken
 
     def ami_click_to_call(self) -> tuple[AmiClient, ClickToCall]:
         """The AMI client (not started) and click-to-call over it."""
@@ -123,4 +128,6 @@ class Runtime:
         await asyncio.to_thread(upgrade, self.settings.database_url)
 
     async def close(self) -> None:
+        if self.spoken is not None:
+            self.spoken.close()
         await self.engine.dispose()

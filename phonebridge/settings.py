@@ -88,6 +88,9 @@ class Settings(BaseSettings):
             "(same host or a shared mount); empty = keypad spelling only"
         ),
     )
+    speech_workers: int = Field(
+        2, ge=1, le=64, description="processes decoding spoken names (about 100 MB each)"
+    )
     ami_host: str = Field("127.0.0.1", description="Asterisk AMI host")
     ami_port: int = Field(5038, ge=1, le=65535, description="Asterisk AMI port")
     ami_username: str = Field(

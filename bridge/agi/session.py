@@ -19,6 +19,7 @@ from bridge.agi.wire import (
 log = logging.getLogger(__name__)
 
 MAX_USAGE_LINES = 100
+RECORD_FAILED = ("writefile", "randomerror")  # RECORD FILE's -1 when it could not record
 
 
 class AgiSession:
@@ -149,7 +150,7 @@ class AgiSession:
             *extra,
             timeout_s=timeout_ms / 1000 + 60,
         )
-        if reply.data in ("writefile", "randomerror"):  # -1, but the caller is still there
+        if reply.data in RECORD_FAILED:  # -1, but the caller is still there
             return reply
         return await self._live(reply)
 

@@ -29,15 +29,22 @@ class Recognizer(Protocol):
         """Decode 8 kHz 16-bit mono audio against ``grammar``; empty when nothing matched."""
         ...
 
+    def close(self) -> None:
+        """Release what the engine holds (worker processes)."""
+        ...
 
-def default_recognizer() -> Recognizer | None:
-    """pocketsphinx when the ``speech`` extra is installed, else None (keypad only)."""
+
+def default_recognizer(*, workers: int = 2) -> Recognizer | None:
+    """pocketsphinx in worker processes when the ``speech`` extra is installed, else None
+    (keypad only)."""
     try:
-        from bridge.speech.sphinx import SphinxRecognizer
+        import pocketsphinx  # noqa: F401  (the engine runs in workers; is it there at all?)
     except ImportError:
         log.info(
             "speech recognition is off: pocketsphinx is not installed "
             "(pip install 'phonebridge[speech]'); callers spell names on the keypad"
         )
         return None
-    return SphinxRecognizer()
+    from bridge.speech.workers import ProcessRecognizer  # workers imports this module
+
+    return ProcessRecognizer(workers=workers)

@@ -17,9 +17,9 @@ from __future__ import annotations
 import asyncio
 import itertools
 import math
-import queue
 import re
 import tempfile
+import threading
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
@@ -106,8 +106,9 @@ class _Pass:
 
 
 class SphinxRecognizer:
-    """Recognises with ``workers`` decoder pairs, so that callers speaking at the same time
-    are decoded in parallel (each further pair adds about 16 MB)."""
+    """Both passes in this process. pocketsphinx holds the GIL while it decodes, so a server
+    runs this inside worker processes (bridge.speech.workers); tests and benchmarks use it
+    directly."""
 
     def __init__(
         self,
@@ -117,32 +118,30 @@ class SphinxRecognizer:
         second_pass: bool = True,
         free_phone_check: bool = True,
         nbest_paths: int = NBEST_PATHS,
-        workers: int = 2,
     ) -> None:
         model = Path(get_model_path()) / "en-us"
         lexicon = Lexicon(model / "cmudict-en-us.dict", variants=espeak_pronunciations)
-        self._idle: queue.SimpleQueue[tuple[_Pass, _Pass | None]] = queue.SimpleQueue()
-        for _ in range(max(1, workers)):  # decoders load lazily, on their first utterance
-            second = _Pass(model / "en-us", lexicon, _OPEN_SEARCH) if second_pass else None
-            self._idle.put((_Pass(model / "en-us", lexicon, {}), second))
+        self._first = _Pass(model / "en-us", lexicon, {})
+        self._second = _Pass(model / "en-us", lexicon, _OPEN_SEARCH) if second_pass else None
         self._free_phone_check = free_phone_check
         self._band_fill_db = band_fill_db
         self._nbest = nbest_paths
+        self._lock = threading.Lock()  # a decoder decodes one utterance at a time
 
     async def recognize(self, sln8: bytes, grammar: Grammar) -> Recognition:
         return await asyncio.to_thread(self.recognize_sync, sln8, grammar)
+
+    def close(self) -> None:
+        pass  # the decoders go with the object
 
     def recognize_sync(self, sln8: bytes, grammar: Grammar) -> Recognition:
         if not grammar.phrases:
             return Recognition()
         audio = to_model_rate(sln8, band_fill_db=self._band_fill_db)
-        first_pass, second_pass = self._idle.get()  # a decoder decodes one utterance at a time
-        try:
-            first, named = first_pass.nbest(audio, grammar, self._nbest)
-            second = second_pass.nbest(audio, grammar, self._nbest)[0] if second_pass else None
-            free = first_pass.free_phones(audio) if self._free_phone_check else -math.inf
-        finally:
-            self._idle.put((first_pass, second_pass))
+        with self._lock:
+            first, named = self._first.nbest(audio, grammar, self._nbest)
+            second = self._second.nbest(audio, grammar, self._nbest)[0] if self._second else None
+            free = self._first.free_phones(audio) if self._free_phone_check else -math.inf
         recognition = combine(first, second)
         if named < free:  # free phones explain the audio better than any name: maybe none said
             return Recognition(recognition.alternatives, recognition.confidence * FREE_PHONES_WIN)

@@ -106,7 +106,7 @@ async def test_the_grammar_holds_only_names_the_caller_may_reach(pb: Phonebook) 
 async def test_without_pocketsphinx_callers_spell_and_the_log_says_why(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setitem(sys.modules, "bridge.speech.sphinx", None)  # as if not installed
+    monkeypatch.setitem(sys.modules, "pocketsphinx", None)  # as if the extra were not installed
     with caplog.at_level(logging.INFO, logger="bridge.speech.recognizer"):
         assert default_recognizer() is None
     (record,) = caplog.records
@@ -129,3 +129,14 @@ class WriteFailingPhone(SpeakingPhone):
             self.recorded.append(line.decode())
             return [b"200 result=-1 (writefile)\n"]
         return super().answer(line)
+
+
+async def test_silence_is_no_input_and_the_caller_is_asked_again(
+    server: FastAgiServer, pb: Phonebook
+) -> None:
+    await people(pb)
+    phone = SpeakingPhone(keys=[], utterances=[b"", b"", b""])  # says nothing, three times
+    await call(server, phone)
+    assert len(phone.recorded) == 3
+    assert phone.variables["PB_RESULT"] == "no-input"
+    assert sum("pb-no-input" in p for p in phone.played) == 3
