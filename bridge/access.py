@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bridge import contract
@@ -15,7 +16,7 @@ from bridge.agi.session import RECORD_FAILED, AgiSession
 from bridge.contract import Result
 from bridge.flow import Ask, CallFlow, Connect, Finish, Heard, Prompt
 from bridge.prompts import NameVoice
-from bridge.speech.grammar import build_grammar
+from bridge.speech.grammar import Grammar, build_grammar
 from bridge.speech.recognizer import Recognizer
 from phonebook.app import Phonebook
 from phonebook.calls import CallStatus
@@ -31,6 +32,7 @@ SILENCE = "silence/1"  # a stock Asterisk sound: GET DATA needs a file to play
 RECORD_TIMEOUT_MS = 5000  # longest utterance: a name, not a speech
 RECORD_SILENCE_S = 2  # silence that ends it (Asterisk counts whole seconds)
 MIN_UTTERANCE_BYTES = 3200  # 0.2 s of 8 kHz 16-bit audio: shorter is no name
+GRAMMARS_KEPT = 1000  # callers whose grammar is kept between utterances
 
 
 @dataclass
@@ -41,6 +43,22 @@ class SpokenNames:
 
     recognizer: Recognizer
     recordings: Path
+    _grammars: OrderedDict[str, tuple[int, Grammar]] = field(
+        default_factory=OrderedDict, init=False, repr=False
+    )  # caller → (store revision it was built at, grammar)
+
+    async def grammar_for(self, phonebook: Phonebook, caller: str) -> Grammar:
+        """The caller's grammar, rebuilt only when the phonebook changed since it was built."""
+        revision = await phonebook.directory.revision()  # first: a change after it rebuilds
+        cached = self._grammars.get(caller)
+        if cached is not None and cached[0] == revision:
+            self._grammars.move_to_end(caller)
+            return cached[1]
+        grammar = build_grammar(await phonebook.directory.reachable_names(caller, public=True))
+        self._grammars[caller] = (revision, grammar)
+        while len(self._grammars) > GRAMMARS_KEPT:
+            self._grammars.popitem(last=False)
+        return grammar
 
     def close(self) -> None:
         self.recognizer.close()
@@ -70,8 +88,7 @@ class SpokenNames:
             audio.unlink(missing_ok=True)  # a caller's voice is kept no longer than needed
         if len(sln) < MIN_UTTERANCE_BYTES:  # silence, trimmed away by Asterisk: nothing said
             return Heard()
-        grammar = build_grammar(await phonebook.directory.reachable_names(caller, public=True))
-        heard = await self.recognizer.recognize(sln, grammar)
+        heard = await self.recognizer.recognize(sln, await self.grammar_for(phonebook, caller))
         log.debug("heard %r (confidence %.2f)", heard.alternatives, heard.confidence)
         return Heard(
             speech=heard.best, alternatives=heard.alternatives[1:], confidence=heard.confidence

@@ -135,6 +135,12 @@ class Directory:
         changed.sort(key=lambda c: (c.name.casefold(), c.id))
         return PhonebookPage(tuple(changed), tuple(removed), _token(now), full)
 
+    async def revision(self) -> int:
+        """The store's change counter: every change to a card, circle, grant, block, name or
+        verified number moves it. Anything derived from a phonebook is current while it holds."""
+        async with self._sessions() as session:
+            return await queries.current_revision(session)
+
     async def reachable_names(self, viewer_id: str, *, public: bool = False) -> list[str]:
         """Names and aliases of the viewer's contacts who can be called (with ``public``, also
         up to ``public_candidates`` owners with a public phone): a speech grammar or hint list

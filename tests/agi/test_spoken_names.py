@@ -140,3 +140,18 @@ async def test_silence_is_no_input_and_the_caller_is_asked_again(
     assert len(phone.recorded) == 3
     assert phone.variables["PB_RESULT"] == "no-input"
     assert sum("pb-no-input" in p for p in phone.played) == 3
+
+
+async def test_the_grammar_is_kept_until_the_phonebook_changes(
+    pb: Phonebook, recognizer: SphinxRecognizer, tmp_path: Path
+) -> None:
+    ids = await people(pb)
+    spoken = SpokenNames(recognizer, tmp_path)
+    first = await spoken.grammar_for(pb, ids["caller"])
+    assert await spoken.grammar_for(pb, ids["caller"]) is first  # nothing changed: reused
+    dora = await pb.accounts.register("Dora Quist", "+12025550177", None)
+    friends = await pb.circles.create(dora.id, "friends")
+    await pb.circles.add_member(dora.id, friends.id, CALLER)
+    await pb.cards.add(dora.id, "phone", "mobile", "+12025550178", {friends.id: "callable"})
+    changed = await spoken.grammar_for(pb, ids["caller"])
+    assert "dora quist" in changed.phrases and "dora quist" not in first.phrases
