@@ -154,7 +154,7 @@ class NameVoice:
         task.add_done_callback(self._preparing.discard)
 
     async def settle(self) -> None:
-        """Wait for the names being prepared (tests, and a clean shutdown)."""
+        """Wait until the names being prepared are spoken."""
         await asyncio.gather(*self._preparing, return_exceptions=True)
 
     async def file_for(self, name: str) -> str | None:

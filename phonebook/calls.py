@@ -48,13 +48,14 @@ def _changes(
     """What a status report changes on a call row (nothing when it would go backwards)."""
     current = CallStatus(row.status)
     new = advance(current, status)
+    reason = reason[:120] if reason is not None else None
     changes: dict[str, object] = {}
     if new != current:
         changes["status"] = new.value
         if reason is not None:
-            changes["reason"] = reason[:120]
-    elif reason is not None and not current.final and new == status and row.reason != reason[:120]:
-        changes["reason"] = reason[:120]  # same stage, newer detail ("answered")
+            changes["reason"] = reason
+    elif reason is not None and not current.final and new == status and row.reason != reason:
+        changes["reason"] = reason  # same stage, newer detail ("answered")
     if provider_ref is not None and row.provider_ref is None:
         changes["provider_ref"] = provider_ref[:64]
     if changes:

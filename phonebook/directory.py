@@ -282,9 +282,10 @@ class Directory:
         and its number, all from one read of the current grants; NotFound otherwise."""
         view, card, relation = await self._one_contact(viewer_id, owner_id)
         phones = view.callable_phones()
-        entry = next((e for e in phones if e.id == entry_id), None) if entry_id else None
-        if entry_id is None and phones:
-            entry = phones[0]
+        if entry_id:
+            entry = next((e for e in phones if e.id == entry_id), None)
+        else:
+            entry = phones[0] if phones else None
         number = policy.dialable(viewer_id, card, relation, entry.id) if entry else None
         if entry is None or number is None:
             raise NotFound(NOT_FOUND_MESSAGE)
@@ -310,13 +311,8 @@ class Directory:
 
     async def dialable(self, viewer_id: str, owner_id: str, entry_id: str) -> str:
         """The stored number the bridge may dial now, re-checked against the current grants."""
-        async with self._sessions() as session:
-            phones = await queries.verified_phones(session, viewer_id)
-            relation = (await queries.relations_of(session, phones, [owner_id])).get(
-                owner_id, Relation()
-            )
-            card = (await queries.cards(session, [owner_id])).get(owner_id)
-        number = policy.dialable(viewer_id, card, relation, entry_id) if card else None
+        _, card, relation = await self._one_contact(viewer_id, owner_id)
+        number = policy.dialable(viewer_id, card, relation, entry_id)
         if number is None:
             raise NotFound(NOT_FOUND_MESSAGE)
         return number
