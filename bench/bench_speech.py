@@ -1,10 +1,10 @@
 """Offline voice name dialing: accuracy and decode time on 8 kHz telephone audio.
 
 Utterances of names are spoken by espeak-ng (several voices, rates and pitches; Latin names
-in English voices, Han names read by the Mandarin voice) and converted to 8 kHz telephone
-band with sox, exactly as a caller's audio reaches Asterisk. Each is decoded against the
-grammar of a phonebook of 20, 200 and 1,000 names that contains the target, with the plain
-grammar baseline and each recovery step in the same run:
+in English voices, Han names read by the Mandarin voice), converted to 8 kHz telephone band
+with sox and passed through the G.711 u-law codec, as a caller's audio reaches Asterisk.
+Each is decoded against the grammar of a phonebook of 20, 200 and 1,000 names that contains
+the target, with the plain grammar baseline and each recovery step in the same run:
 
     baseline   upsampled to 16 kHz, dictionary pronunciations (espeak-ng only for unknown words)
     +band      the empty 3.5-8 kHz band filled with faint noise (bridge/speech/audio.py)
@@ -26,6 +26,7 @@ import argparse
 import asyncio
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -60,6 +61,12 @@ class Utterance:
     sln: bytes
 
 
+def g711_to_sln(ulaw: Path) -> bytes:
+    """What Asterisk records from a G.711 (u-law) call: the codec's quantisation included."""
+    argv = ["sox", "-t", "ul", "-r", "8000", "-c", "1", str(ulaw), "-t", "raw", "-e", "signed"]
+    return subprocess.run([*argv, "-b", "16", "-"], capture_output=True, check=True).stdout
+
+
 def is_han(name: str) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" for ch in name)
 
@@ -83,8 +90,8 @@ async def utterances(names: list[str], count: int, rng: random.Random) -> list[U
             elif not han and rng.random() < 0.25:
                 said = name.split()[0]  # first name only: people do that with friends
             target = Path(tmp) / f"u{i}"
-            await speak(said, target, voice=voice, formats=("sln",), speed=speed, pitch=pitch)
-            out.append(Utterance(name, said, voice, target.with_suffix(".sln").read_bytes()))
+            await speak(said, target, voice=voice, formats=("ulaw",), speed=speed, pitch=pitch)
+            out.append(Utterance(name, said, voice, g711_to_sln(target.with_suffix(".ulaw"))))
     return out
 
 
