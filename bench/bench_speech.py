@@ -30,7 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -111,7 +111,7 @@ class Score:
     confirmed: int = 0
     wrong_announced: int = 0
     respell: int = 0
-    times: list[float] | None = None
+    times: list[float] = field(default_factory=list)
 
     def add(self, outcome: str) -> None:
         setattr(self, outcome, getattr(self, outcome) + 1)
@@ -128,11 +128,11 @@ def dialogue(confidence: float, right: list[bool]) -> str:
 def run(recognizer: SphinxRecognizer, names: list[str], utts: list[Utterance]) -> Score:
     grammar = build_grammar(names)
     recognizer.recognize_sync(b"\0\0" * 800, grammar)  # compile the grammar outside the timing
-    score = Score(times=[])
+    score = Score()
     for utt in utts:
         started = time.perf_counter()
         rec = recognizer.recognize_sync(utt.sln, grammar)
-        score.times.append(time.perf_counter() - started)  # type: ignore[union-attr]
+        score.times.append(time.perf_counter() - started)
         alts = rec.alternatives
         right = [meant(utt, a, names) for a in alts]
         score.top1 += bool(right[:1] and right[0])
@@ -177,7 +177,6 @@ async def main() -> None:
         n = len(utts)
         for label, engine in engines.items():
             s = run(engine, names, utts)
-            assert s.times is not None
             print(
                 f"{size:>6} {label:<28} {s.top1 / n:>6.0%} {s.top3 / n:>6.0%} "
                 f"{s.confirmed / n:>7.0%} {s.wrong_announced / n:>7.0%} "

@@ -102,10 +102,8 @@ class AmiOriginator:
                 variables={contract.VAR_CALL_ID: call_id},
                 action_id=call_id,  # the OriginateResponse names our call
             )
-        except AmiOriginateOutcomeUnknown as exc:
+        except AmiOriginateOutcomeUnknown as exc:  # written, never answered: it may ring
             raise OriginateOutcomeUnknown(str(exc)) from exc
-        except TimeoutError as exc:  # written, never answered: it may ring
-            raise OriginateOutcomeUnknown("no answer from AMI") from exc
         except (AmiDisconnected, AmiBusy) as exc:
             raise Unavailable("Asterisk cannot take calls right now.") from exc
         except AmiActionFailed as exc:
