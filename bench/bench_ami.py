@@ -2,8 +2,8 @@
 with and without a flood of ~10,000 unrelated events per second (other calls' Newchannel,
 Newstate, VarSet and Hangup), p50/p99 from Originate to its OriginateResponse, and the client's
 CPU time per event and per Originate. The scripted Asterisk runs in a process of its own and
-answers with the bytes of a real Asterisk 22 (../shared/asterisk-captures/ami-originate-success),
-so the client process is measured alone.
+answers with the bytes of a real Asterisk 22
+(tests/fixtures/asterisk-captures/ami-originate-success), so the client process is measured alone.
 
     python bench/bench_ami.py [--seconds 5] [--rate 10000] [--levels 1,10,100]
 """

@@ -1,4 +1,5 @@
-"""The byte-exact transcripts recorded from a real Asterisk 22 (../shared/asterisk-captures)."""
+"""The byte-exact transcripts recorded from a real Asterisk 22, kept in the repository under
+tests/fixtures/asterisk-captures (a copy of ../shared/asterisk-captures, byte for byte)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-CAPTURES = Path(__file__).resolve().parents[1].parent / "shared" / "asterisk-captures"
+CAPTURES = Path(__file__).resolve().parent / "fixtures" / "asterisk-captures"
 
 
 @dataclass

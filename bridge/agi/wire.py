@@ -1,4 +1,4 @@
-"""The FastAGI wire format, as a real Asterisk 22 speaks it (../shared/asterisk-captures).
+"""The FastAGI wire format, as a real Asterisk 22 speaks it (tests/fixtures/asterisk-captures).
 
 Asterisk sends ``agi_name: value\\n`` lines and an empty line, then answers each command with
 one line: ``200 result=<n>[ (<data>)][ endpos=<n>]``, ``510 Invalid or unknown command``,

@@ -1,4 +1,4 @@
-"""AMI framing, as a real Asterisk 22 speaks it (../shared/asterisk-captures/ami-*): a one-line
+"""AMI framing, as a real Asterisk 22 speaks it (tests/fixtures/asterisk-captures/ami-*): a one-line
 banner ``Asterisk Call Manager/11.0.0\\r\\n``, then messages of ``Key: Value\\r\\n`` lines ended by
 an empty ``\\r\\n`` line, both ways."""
 
