@@ -59,6 +59,13 @@ class Player:
         return ""
 
     async def _one(self, session: AgiSession, prompt: Prompt, escape: str) -> str:
+        try:
+            return await self._say(session, prompt, escape)
+        except SoundMissing as missing:  # SAY skips files it lacks; this one would not open
+            self.missing.report(missing.name, "it is skipped")
+            return ""
+
+    async def _say(self, session: AgiSession, prompt: Prompt, escape: str) -> str:
         if prompt.kind == "digits":
             return await session.say_digits(prompt.value, escape)
         if prompt.kind == "sound":
