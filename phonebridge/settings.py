@@ -77,6 +77,14 @@ class Settings(BaseSettings):
         600, gt=0, description="longest a FastAGI call may run"
     )
     sounds_folder: str = Field("phonebridge", description="prompt folder in Asterisk's sounds dir")
+    caller_id: Literal["access", "caller"] = Field(
+        "access",
+        description=(
+            "Asterisk: number callees see with the caller's name: the access number "
+            "(PB_ACCESS_NUMBER in the dialplan) or the caller's verified number (only where "
+            "the trunk lets you send numbers that are not yours)"
+        ),
+    )
     name_sounds_dir: str = Field(
         "",
         description="folder for spoken names (<sounds>/names for Asterisk); empty = spell",
