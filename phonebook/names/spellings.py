@@ -1,10 +1,12 @@
 """Spellings: every way a name may be written in Latin letters, and its phonetic keys.
 
 A `NameIndex` holds them for one person and is built once per name change: the display name
-as typed (plus its German ae/oe/ue form), the pinyin readings of a Han name, the aliases, and a
-one-word alias in place of the first name. Phonetic codes are jellyfish Metaphone: unlike
-NYSIIS it gives "smith" and "smyth" the same code, and unlike Soundex it does not pin the first
-letter, which suits speech transcripts.
+as typed, the pinyin readings of a Han name, the aliases, and a one-word alias in place of the
+first name. German umlauts get a second spelling with ä/ö/ü -> ae/oe/ue, so "Müller" is found
+by both "muller" and "mueller" (and a query "müller" finds a "Mueller").
+
+Phonetic codes are jellyfish Metaphone: unlike NYSIIS it gives "smith" and "smyth" the same
+code, and unlike Soundex it does not pin the first letter, which suits speech transcripts.
 """
 
 from __future__ import annotations
