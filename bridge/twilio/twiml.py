@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
@@ -11,10 +10,10 @@ from bridge.flow import Ask, Connect, Finish, Prompt
 from bridge.prompts import words
 from bridge.speech.grammar import phrases_of
 from bridge.twilio.config import TwilioConfig
+from phonebook.names import has_han
 
 MAX_HINTS = 500  # Twilio's limits on <Gather hints>
 MAX_HINT_CHARS = 100
-_HAN = re.compile(r"[\u3400-\u9fff]")
 SAY_LANGUAGES = {"zh": "cmn-CN"}  # an account's language → <Say language>; "en": the setting
 
 
@@ -28,7 +27,7 @@ def _say(parent: VoiceResponse | Gather, prompt: Prompt, language: str, account:
     elif prompt.kind == "digits":
         parent.say(" ".join(prompt.value), language=language)  # one digit at a time
     else:  # a name or label, read in its own script's language when it is Han
-        parent.say(prompt.value, language="cmn-CN" if _HAN.search(prompt.value) else language)
+        parent.say(prompt.value, language="cmn-CN" if has_han(prompt.value) else language)
 
 
 def hints(names: list[str]) -> str:
@@ -38,7 +37,7 @@ def hints(names: list[str]) -> str:
     spoken: list[str] = []
     for name in names:
         spoken.append(name)
-        if _HAN.search(name):
+        if has_han(name):
             spoken += phrases_of(name)[:1]
     kept = [n.replace(",", " ")[:MAX_HINT_CHARS] for n in dict.fromkeys(spoken) if n.strip()]
     return ",".join(kept[:MAX_HINTS])
