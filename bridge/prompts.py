@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import re
 import shutil
 import tempfile
 from pathlib import Path
 
 from bridge import contract, flow
 from bridge.words_zh import WORDS_ZH
+from phonebook.names import has_han
 
 SORRY = contract.SOUND_SORRY  # played by the dialplan itself when the bridge is down
 CALLEE_BUSY = contract.SOUND_CALLEE_BUSY  # by the dialplan after Dial(): the caller hears why
@@ -58,7 +58,6 @@ WORDS: dict[str, str] = {
 # that speaks it; Asterisk finds them under sounds/<language>/<PB_SOUNDS>/
 WORDS_BY_LANGUAGE: dict[str, dict[str, str]] = {"en": WORDS, "zh": WORDS_ZH}
 VOICES = {"en": "en-us", "zh": "cmn"}
-HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 def words(language: str) -> dict[str, str]:
@@ -148,7 +147,7 @@ async def build(folder: Path, *, language: str = "en", voice: str | None = None)
 def name_voice(name: str, default: str) -> str:
     """A Han name is spoken by the Mandarin voice: an English voice reads each character as
     "Chinese letter"."""
-    return VOICES["zh"] if HAN.search(name) else default
+    return VOICES["zh"] if has_han(name) else default
 
 
 def name_file_id(name: str, voice: str = "en-us") -> str:

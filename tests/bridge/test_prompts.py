@@ -8,7 +8,6 @@ from pathlib import Path
 
 from bridge import flow
 from bridge.prompts import (
-    HAN,
     WORDS,
     WORDS_BY_LANGUAGE,
     NameVoice,
@@ -18,6 +17,7 @@ from bridge.prompts import (
     speak,
 )
 from phonebook.app import Phonebook
+from phonebook.names import has_han
 
 
 def test_every_prompt_the_flow_plays_has_words() -> None:
@@ -76,7 +76,7 @@ async def test_a_name_is_spoken_when_it_is_set_or_changed(pb: Phonebook, tmp_pat
 
 def test_every_prompt_has_mandarin_words() -> None:
     assert WORDS_BY_LANGUAGE["zh"].keys() == WORDS.keys()
-    assert all(HAN.search(text) for text in WORDS_BY_LANGUAGE["zh"].values())
+    assert all(has_han(text) for text in WORDS_BY_LANGUAGE["zh"].values())
 
 
 def test_han_names_get_the_mandarin_voice() -> None:
