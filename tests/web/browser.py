@@ -3,10 +3,13 @@ screenshots into the test artefacts, and the axe-core accessibility check."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright
 
@@ -25,6 +28,18 @@ ARTEFACTS = Path(os.environ.get("PHONEBRIDGE_TEST_ARTEFACTS", ROOT / "tmp" / "ar
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text("utf-8")
 DESKTOP = {"width": 1100, "height": 900}
 PHONE = {"width": 360, "height": 740}
+T = TypeVar("T")
+
+
+def off_loop(work: Callable[[], T]) -> T:
+    """Run ``work`` in a thread of its own: Playwright's sync API keeps an event loop running
+    in this one, so asyncio.run (and Alembic, which calls it) cannot run here."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(work).result()
+
+
+def run_async(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    return off_loop(lambda: asyncio.run(make()))
 
 
 def launch(playwright: Playwright) -> Browser:

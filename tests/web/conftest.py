@@ -4,12 +4,13 @@ reads the CSRF token from the page they were shown, as a browser does."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
@@ -17,6 +18,7 @@ from api.config import ApiConfig
 from bridge.originator import ClickToCall
 from phonebook.app import Phonebook
 from phonebook.calls import Call
+from tests.web.browser import launch
 from web import app as web
 
 _CSRF = re.compile(r'name="csrf" value="([0-9a-f]{64})"')
@@ -106,3 +108,13 @@ async def calling_site(
     s = Site(build(pb, engine, ClickToCall(pb.calls, originator)), "https://test")
     yield s
     await s.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """One chromium per browser-test module (its tests are all synchronous: Playwright's
+    sync API runs its own event loop)."""
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        yield browser
+        browser.close()

@@ -6,22 +6,21 @@ artefacts and checked with axe-core (no serious or critical violations)."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote_plus
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import BACKENDS, _empty
 from tests.web.browser import (
     axe_violations,
     console_problems,
-    launch,
     no_overflow,
     person,
+    run_async,
     shot,
     text_of,
 )
@@ -29,14 +28,6 @@ from tests.web.server import Server, serve
 
 DANA, ZHANG = "+12025550150", "+12025550160"
 STRANGER = "+12025550199"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(params=BACKENDS)
@@ -47,7 +38,7 @@ def server(
         url = f"sqlite+aiosqlite:///{tmp_path / 'web.db'}"
     elif "postgres" in migrated_urls:
         url = migrated_urls["postgres"]
-        asyncio.run(_emptied(url))
+        run_async(lambda: _emptied(url))
     else:
         pytest.skip("PHONEBRIDGE_TEST_POSTGRES_URL is empty")
     with serve(tmp_path, url) as running:
