@@ -170,17 +170,20 @@ def main() -> int:
         PHONEBRIDGE_AGI_PORT=str(free_port()),
         PHONEBRIDGE_LOG_LEVEL="warning",
     )
+    log = (folder / "serve.log").open("w")
     server = subprocess.Popen(
         [sys.executable, "-m", "phonebridge", "serve", "--port", str(port)],
         cwd=folder,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     failed = False
     try:
-        for _ in range(150):
+        for _ in range(600):  # start-up on a busy machine: up to a minute
+            if server.poll() is not None:
+                raise SystemExit(f"phonebridge serve exited: see {folder / 'serve.log'}")
             try:
                 urllib.request.urlopen(base + "/healthz", timeout=1)
                 break
