@@ -16,9 +16,15 @@
     ["status", "alert"].forEach(function (id) {
       var fresh = doc.getElementById(id);
       var old = document.getElementById(id);
-      if (fresh && old) {
-        old.textContent = fresh.textContent; // same live region, new words: it is announced
-        old.hidden = fresh.hidden;
+      if (!fresh || !old) return;
+      var words = fresh.textContent;
+      old.hidden = fresh.hidden;
+      if (words && words === old.textContent) {
+        // the same words again ("Entry saved.") are only read out if they change first
+        old.textContent = "";
+        setTimeout(function () { old.textContent = words; }, 150);
+      } else {
+        old.textContent = words; // same live region, new words: it is announced
       }
     });
   }
