@@ -295,3 +295,21 @@ async def test_language_from_the_choice_else_the_browser(
         person.http.cookies.set("pb_lang", cookie)
     r = await person.get("/signin")
     assert f'<html lang="{lang}">' in r.text
+
+
+async def test_a_refused_edit_keeps_what_was_typed_open_for_correction(
+    site: Site, pb: Phonebook
+) -> None:
+    dana = await _signed_in(site)
+    await dana.post("/card/entries", {"kind": "email", "label": "home", "value": "d@example.com"})
+    me = await pb.accounts.authenticate("+12025550150", "a long password")
+    entry = (await pb.cards.entries(me))[0].id
+    r = await dana.post(f"/card/entries/{entry}", {"label": "home", "value": "not an address"})
+    assert r.status_code == 422 and "That is not an e-mail address." in r.text
+    assert "<details open>" in r.text and 'value="not an address"' in r.text
+    assert (await pb.cards.entries(me))[0].value == "d@example.com"
+    bad_add = await dana.post("/card/entries", {"kind": "phone", "label": "x", "value": "12"})
+    assert (
+        bad_add.status_code == 422
+        and 'id="add-value" name="value" type="text" value="12"' in bad_add.text
+    )

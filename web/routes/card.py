@@ -13,10 +13,24 @@ KINDS = ("phone", "email", "address")
 
 
 async def card_page(
-    page: SignedIn, *, error: PhonebookError | None = None, form: dict[str, str] | None = None
+    page: SignedIn,
+    *,
+    error: PhonebookError | None = None,
+    form: dict[str, str] | None = None,
+    editing: str | None = None,
 ) -> Response:
+    """``form`` refills the add form after an error; ``editing`` keeps that entry's edit
+    form open with what was typed."""
     entries = await page.pb.cards.entries(page.me)
-    return page.render("card.html", entries=entries, kinds=KINDS, error=error, form=form or {})
+    return page.render(
+        "card.html",
+        entries=entries,
+        kinds=KINDS,
+        error=error,
+        form={} if editing else form or {},
+        editing=editing,
+        edit_form=form if editing else {},
+    )
 
 
 @router.get("")
@@ -55,7 +69,7 @@ async def edit_entry(entry_id: str, page: SignedIn) -> Response:
             page.me, entry_id, label=form.get("label", ""), value=form.get("value", "")
         )
     except PhonebookError as exc:
-        return await card_page(page, error=exc)
+        return await card_page(page, error=exc, form=form, editing=entry_id)
     return page.redirect("/card", done="entry_saved")
 
 
