@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -92,6 +92,18 @@ class Cards:
                 row.position = position
             await queries.bump(session, owner_id)
             return await _entry(session, owner_id, entry_id)
+
+    async def reorder(self, owner_id: str, entry_ids: Sequence[str]) -> list[Entry]:
+        """Put the owner's entries in this order, in one change: every entry named once."""
+        async with self._sessions.begin() as session:
+            rows = await session.scalars(select(EntryRow).where(EntryRow.owner_id == owner_id))
+            by_id = {row.id: row for row in rows}
+            if len(entry_ids) != len(by_id) or set(entry_ids) != by_id.keys():
+                raise InvalidInput("Name every entry of your card once (it may have changed).")
+            for position, entry_id in enumerate(entry_ids):
+                by_id[entry_id].position = position
+            await queries.bump(session, owner_id)
+        return await self.entries(owner_id)
 
     async def delete(self, owner_id: str, entry_id: str) -> None:
         async with self._sessions.begin() as session:

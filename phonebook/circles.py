@@ -65,6 +65,29 @@ class Circles:
                 ) from None
             return Circle(row.id, row.name, ())
 
+    async def rename(self, owner_id: str, circle_id: str, name: str) -> Circle:
+        """Only the owner sees circle names, so a rename changes nothing for viewers."""
+        clean = validate.name(name, "circle name")
+        taken = Conflict("You already have a circle with that name.", code="circle_exists")
+        async with self._sessions.begin() as session:
+            row = await _own_circle(session, owner_id, circle_id)
+            if row.name != clean:
+                other = await session.scalar(
+                    select(CircleRow.id).where(
+                        CircleRow.owner_id == owner_id,
+                        CircleRow.name == clean,
+                        CircleRow.id != circle_id,
+                    )
+                )
+                if other:
+                    raise taken
+                row.name = clean
+                try:
+                    await session.flush()
+                except IntegrityError:
+                    raise taken from None
+            return await _circle(session, row)
+
     async def delete(self, owner_id: str, circle_id: str) -> None:
         async with self._sessions.begin() as session:
             row = await _own_circle(session, owner_id, circle_id)

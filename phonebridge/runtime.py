@@ -28,6 +28,8 @@ from phonebook.config import PhonebookConfig
 from phonebook.store.engine import make_engine
 from phonebook.store.migrate import upgrade
 from phonebridge.settings import Settings
+from web import app as web
+from web.page import WebConfig
 
 
 @dataclass
@@ -79,7 +81,9 @@ class Runtime:
             twilio = TwilioVoice(self.phonebook, twilio_config)
             originator = TwilioOriginator(make_client(twilio_config), twilio_config)
             click_to_call = ClickToCall(self.phonebook.calls, originator)
-        return create_app(self.phonebook, self.engine, config, click_to_call, twilio)
+        app = create_app(self.phonebook, self.engine, config, click_to_call, twilio)
+        web.install(app, WebConfig(poll_seconds=self.settings.web_poll_seconds))  # the page at /
+        return app
 
     def fastagi(self) -> FastAgiServer:
         s = self.settings

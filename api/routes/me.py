@@ -76,6 +76,11 @@ async def create_circle(body: CircleIn, me: Me, pb: PhonebookDep) -> CircleOut:
     return CircleOut.of(await pb.circles.create(me, body.name))
 
 
+@router.patch("/circles/{circle_id}", response_model=CircleOut)
+async def rename_circle(circle_id: str, body: CircleIn, me: Me, pb: PhonebookDep) -> CircleOut:
+    return CircleOut.of(await pb.circles.rename(me, circle_id, body.name))
+
+
 @router.delete("/circles/{circle_id}", status_code=204)
 async def delete_circle(circle_id: str, me: Me, pb: PhonebookDep) -> Response:
     await pb.circles.delete(me, circle_id)
