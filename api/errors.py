@@ -65,7 +65,12 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    codes = {404: "no_such_route", 405: "method_not_allowed", 413: "too_large"}
+    codes = {
+        400: "invalid_request",  # e.g. a form over its field limits
+        404: "no_such_route",
+        405: "method_not_allowed",
+        413: "too_large",
+    }
     return JSONResponse(
         error_body(codes.get(exc.status_code, "http_error"), str(exc.detail)),
         exc.status_code,

@@ -36,6 +36,12 @@ def _postgres(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+async def begin_write(session: AsyncSession) -> None:
+    """Begin the session's transaction as a write (IMMEDIATE on SQLite, see engine.WRITE).
+    Must come before the session's first statement."""
+    await session.connection(execution_options={WRITE: True})
+
+
 async def lock_owner(session: AsyncSession, owner_id: str) -> None:
     """Start a write to ``owner_id``'s own data (card, circles, blocks, names) so that no other
     write to it can interleave: what the use case reads (counts, positions, existence) stays
@@ -45,7 +51,7 @@ async def lock_owner(session: AsyncSession, owner_id: str) -> None:
     read). PostgreSQL: the owner's account row is locked FOR NO KEY UPDATE, so writers to one
     owner queue while other owners, readers and foreign-key checks (KEY SHARE) go on.
     Lock order everywhere: account rows, then the revision counter (see ``bump``)."""
-    await session.connection(execution_options={WRITE: True})
+    await begin_write(session)
     query = select(AccountRow.id).where(AccountRow.id == owner_id)
     if _postgres(session):
         query = query.with_for_update(key_share=True)
