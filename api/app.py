@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from api import errors
+from api import docs, errors, openapi
 from api.config import ApiConfig
 from api.limits import RequestLimits
 from api.metrics import Metrics
@@ -27,6 +27,8 @@ def create_app(
         title="PhoneBridge",
         version="1",
         description="Call people by name through a phonebook each person keeps for themselves.",
+        docs_url=None,  # served by api.docs from local assets, no CDN
+        redoc_url=None,
     )
     app.state.phonebook = phonebook
     app.state.engine = engine
@@ -35,6 +37,8 @@ def create_app(
     app.state.twilio = twilio
     app.state.metrics = Metrics()
     errors.install(app)
+    app.openapi = lambda: openapi.document(app)  # type: ignore[method-assign]
+    docs.install(app)
 
     # bodies and headers are limited before anything parses them (api/limits.py)
     app.add_middleware(RequestLimits, max_body_bytes=config.max_body_bytes)

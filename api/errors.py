@@ -6,6 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from phonebook.errors import (
     Conflict,
@@ -63,19 +64,32 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body("invalid_request", problems or "Invalid request."), 422)
 
 
-async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     codes = {
-        400: "invalid_request",  # e.g. a form over its field limits
         404: "no_such_route",
         405: "method_not_allowed",
         413: "too_large",
     }
-    return JSONResponse(
-        error_body(codes.get(exc.status_code, "http_error"), str(exc.detail)),
-        exc.status_code,
-        headers=exc.headers,
-    )
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed(request)
+    # a body that cannot be parsed (bad JSON or UTF-8, a form over its limits) is bad input
+    # like any other: 422 invalid_request, not a bare 400
+    status = 422 if exc.status_code == 400 else exc.status_code
+    code = "invalid_request" if status == 422 else codes.get(status, "http_error")
+    return JSONResponse(error_body(code, str(exc.detail)), status, headers=headers)
+
+
+def _allowed(request: Request) -> str:
+    """Every method of the path, not only of the first route that matched it (FastAPI makes
+    one route per method)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match != Match.NONE:
+            methods |= getattr(route, "methods", None) or set()
+    return ", ".join(sorted(methods))
 
 
 def install(app: FastAPI) -> None:

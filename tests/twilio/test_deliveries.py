@@ -66,7 +66,7 @@ async def test_twilio_form_posts_are_limited(twilio: Twilio) -> None:
         headers={"X-Twilio-Signature": "x"},
     )
     for r in (too_many, too_long, with_file):
-        assert (r.status_code, r.json()["error"]["code"]) == (400, "invalid_request")
+        assert (r.status_code, r.json()["error"]["code"]) == (422, "invalid_request")
 
 
 async def test_a_delivery_still_being_answered_is_a_retryable_error(engine: AsyncEngine) -> None:

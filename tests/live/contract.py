@@ -1,0 +1,65 @@
+"""schemathesis against a served PhoneBridge: every check, on the app's own OpenAPI document.
+
+    python -m tests.live.contract [--max-examples N] [st run options …]
+
+starts `phonebridge serve` on a fresh SQLite file, signs a user up, runs `st run` with that
+user's token and the settings in scripts/schemathesis.toml, and exits with st's status."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import httpx
+
+from phonebook.store.migrate import upgrade
+from tests.live.server import serve
+
+CONFIG = Path(__file__).parents[2] / "scripts" / "schemathesis.toml"
+
+
+def run(base: str, max_examples: int, *extra: str) -> subprocess.CompletedProcess[str]:
+    signup = httpx.post(
+        f"{base}/v1/accounts",
+        json={"name": "Sam Tester", "phone": "+12025550161", "password": "a long password"},
+    )
+    signup.raise_for_status()
+    return subprocess.run(
+        [
+            "st",
+            "--config-file",
+            str(CONFIG),
+            "run",
+            f"{base}/openapi.json",
+            "--checks",
+            "all",
+            "--max-examples",
+            str(max_examples),
+            "--header",
+            f"Authorization: Bearer {signup.json()['token']}",
+            "--no-color",
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def main(argv: list[str]) -> int:
+    max_examples = 200
+    if argv[:1] == ["--max-examples"]:
+        max_examples, argv = int(argv[1]), argv[2:]
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite+aiosqlite:///{folder}/phonebridge.db"
+        upgrade(url)
+        with serve(Path(folder), url) as served:
+            result = run(served.base, max_examples, *argv)
+    print(result.stdout, result.stderr, sep="\n")
+    return result.returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
