@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
 
 from phonebook.errors import (
     Conflict,
@@ -72,8 +73,8 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
         413: "too_large",
     }
     headers = dict(exc.headers or {})
-    if exc.status_code == 405:
-        headers["Allow"] = _allowed(request)
+    if exc.status_code == 405 and (allowed := _allowed(request)):
+        headers["Allow"] = allowed
     # a body that cannot be parsed (bad JSON or UTF-8, a form over its limits) is bad input
     # like any other: 422 invalid_request, not a bare 400
     status = 422 if exc.status_code == 400 else exc.status_code
@@ -82,14 +83,13 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def _allowed(request: Request) -> str:
-    """Every method of the path, not only of the first route that matched it (FastAPI makes
-    one route per method)."""
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match != Match.NONE:
-            methods |= getattr(route, "methods", None) or set()
-    return ", ".join(sorted(methods))
+    """Every documented method of the path, not only those of the first route that matched
+    it (FastAPI makes one route per method). Empty for a path the document does not list."""
+    path = request.url.path
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        if re.fullmatch(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)), path):
+            return ", ".join(sorted(m.upper() for m in operations))
+    return ""
 
 
 def install(app: FastAPI) -> None:
