@@ -20,7 +20,9 @@ from tests.live.server import serve
 CONFIG = Path(__file__).parents[2] / "scripts" / "schemathesis.toml"
 
 
-def run(base: str, max_examples: int, *extra: str) -> subprocess.CompletedProcess[str]:
+def run(
+    base: str, max_examples: int, *extra: str, capture: bool = True
+) -> subprocess.CompletedProcess[str]:
     signup = httpx.post(
         f"{base}/v1/accounts",
         json={"name": "Sam Tester", "phone": "+12025550161", "password": "a long password"},
@@ -28,7 +30,9 @@ def run(base: str, max_examples: int, *extra: str) -> subprocess.CompletedProces
     signup.raise_for_status()
     return subprocess.run(
         [
-            "st",
+            sys.executable,
+            "-c",
+            "from schemathesis.cli import schemathesis; schemathesis()",
             "--config-file",
             str(CONFIG),
             "run",
@@ -42,7 +46,7 @@ def run(base: str, max_examples: int, *extra: str) -> subprocess.CompletedProces
             "--no-color",
             *extra,
         ],
-        capture_output=True,
+        capture_output=capture,
         text=True,
         check=False,
     )
@@ -56,9 +60,7 @@ def main(argv: list[str]) -> int:
         url = f"sqlite+aiosqlite:///{folder}/phonebridge.db"
         upgrade(url)
         with serve(Path(folder), url) as served:
-            result = run(served.base, max_examples, *argv)
-    print(result.stdout, result.stderr, sep="\n")
-    return result.returncode
+            return run(served.base, max_examples, *argv, capture=False).returncode
 
 
 if __name__ == "__main__":
