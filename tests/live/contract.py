@@ -21,8 +21,9 @@ CONFIG = Path(__file__).parents[2] / "scripts" / "schemathesis.toml"
 
 
 def run(
-    base: str, max_examples: int, *extra: str, capture: bool = True
+    base: str, folder: Path, max_examples: int, *extra: str, capture: bool = True
 ) -> subprocess.CompletedProcess[str]:
+    """``st run`` in ``folder`` (where it keeps its cache) against the server at ``base``."""
     signup = httpx.post(
         f"{base}/v1/accounts",
         json={"name": "Sam Tester", "phone": "+12025550161", "password": "a long password"},
@@ -46,6 +47,7 @@ def run(
             "--no-color",
             *extra,
         ],
+        cwd=folder,
         capture_output=capture,
         text=True,
         check=False,
@@ -60,7 +62,7 @@ def main(argv: list[str]) -> int:
         url = f"sqlite+aiosqlite:///{folder}/phonebridge.db"
         upgrade(url)
         with serve(Path(folder), url) as served:
-            return run(served.base, max_examples, *argv, capture=False).returncode
+            return run(served.base, Path(folder), max_examples, *argv, capture=False).returncode
 
 
 if __name__ == "__main__":

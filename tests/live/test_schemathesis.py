@@ -22,8 +22,8 @@ def sqlite_server(tmp_path: Path) -> Iterator[Served]:
         yield served
 
 
-def test_the_api_keeps_its_openapi_contract(sqlite_server: Served) -> None:
-    result = run(sqlite_server.base, 5, "--workers", "2", "--seed", "1")
+def test_the_api_keeps_its_openapi_contract(sqlite_server: Served, tmp_path: Path) -> None:
+    result = run(sqlite_server.base, tmp_path, 5, "--workers", "2", "--seed", "1")
     summary = re.search(r"Test cases:\n(.*)\n", result.stdout)
     print(summary.group(1) if summary else result.stdout[-2000:])
     assert result.returncode == 0, result.stdout[-6000:]
