@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
-from starlette.responses import Response
 
-from api import errors
+from api import docs, errors, openapi
 from api.config import ApiConfig
+from api.limits import RequestLimits
 from api.metrics import Metrics
 from api.routes import accounts, calls, directory, health, me
 from api.routes import twilio as twilio_routes
@@ -30,6 +27,8 @@ def create_app(
         title="PhoneBridge",
         version="1",
         description="Call people by name through a phonebook each person keeps for themselves.",
+        docs_url=None,  # served by api.docs from local assets, no CDN
+        redoc_url=None,
     )
     app.state.phonebook = phonebook
     app.state.engine = engine
@@ -38,22 +37,11 @@ def create_app(
     app.state.twilio = twilio
     app.state.metrics = Metrics()
     errors.install(app)
+    app.openapi = lambda: openapi.document(app)  # type: ignore[method-assign]
+    docs.install(app)
 
-    @app.middleware("http")
-    async def limit_body(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        # refuse oversized bodies before anything parses them
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > config.max_body_bytes):
-            return JSONResponse(
-                errors.error_body(
-                    "too_large", f"Bodies are at most {config.max_body_bytes} bytes."
-                ),
-                413,
-            )
-        return await call_next(request)
-
+    # bodies and headers are limited before anything parses them (api/limits.py)
+    app.add_middleware(RequestLimits, max_body_bytes=config.max_body_bytes)
     app.middleware("http")(app.state.metrics.middleware)
     for module in (accounts, me, directory, calls, health):
         app.include_router(module.router)

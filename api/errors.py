@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -63,14 +65,31 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body("invalid_request", problems or "Invalid request."), 422)
 
 
-async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    codes = {404: "no_such_route", 405: "method_not_allowed", 413: "too_large"}
-    return JSONResponse(
-        error_body(codes.get(exc.status_code, "http_error"), str(exc.detail)),
-        exc.status_code,
-        headers=exc.headers,
-    )
+    codes = {
+        404: "no_such_route",
+        405: "method_not_allowed",
+        413: "too_large",
+    }
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405 and (allowed := _allowed(request)):
+        headers["Allow"] = allowed
+    # a body that cannot be parsed (bad JSON or UTF-8, a form over its limits) is bad input
+    # like any other: 422 invalid_request, not a bare 400
+    status = 422 if exc.status_code == 400 else exc.status_code
+    code = "invalid_request" if status == 422 else codes.get(status, "http_error")
+    return JSONResponse(error_body(code, str(exc.detail)), status, headers=headers)
+
+
+def _allowed(request: Request) -> str:
+    """Every documented method of the path, not only those of the first route that matched
+    it (FastAPI makes one route per method). Empty for a path the document does not list."""
+    path = request.url.path
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        if re.fullmatch(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)), path):
+            return ", ".join(sorted(m.upper() for m in operations))
+    return ""
 
 
 def install(app: FastAPI) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal, cast
+from typing import Annotated, Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -12,26 +12,64 @@ from phonebook.calls import Call
 from phonebook.circles import Circle
 from phonebook.directory import LookupRecord, PhonebookPage
 from phonebook.model import ContactView, Entry
+from phonebook.validate import (
+    MAX_ALIASES,
+    MAX_ENTRIES,
+    MAX_LABEL,
+    MAX_NAME,
+    MAX_PASSWORD,
+    MIN_PASSWORD,
+)
 
 LevelName = Literal["hidden", "callable", "visible"]
 Language = Literal["en", "zh"]  # phonebook.language.LANGUAGES
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # strict: a value of the wrong JSON type is refused, never coerced ({"position": false})
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="stable, machine-readable; listed in the README")
+    message: str = Field(description="for people; may change")
+
+
+class ErrorOut(BaseModel):
+    """Every error answer: ``{"error": {"code": ..., "message": ...}}``."""
+
+    model_config = ConfigDict(title="Error")
+    error: ErrorDetail
+
+
+# One line of text with something in it, no control characters. Stated in the schema and
+# enforced by the domain (phonebook.validate), which answers with its own precise error code.
+_ONE_LINE = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+
+
+def _text(documented_max: int, parsed_max: int, default: Any = ...) -> Any:
+    return Field(
+        default,
+        max_length=parsed_max,
+        json_schema_extra={"minLength": 1, "maxLength": documented_max, "pattern": _ONE_LINE},
+    )
+
+
+def _password() -> Any:
+    return Field(max_length=MAX_PASSWORD, json_schema_extra={"minLength": MIN_PASSWORD})
 
 
 class AccountIn(Strict):
-    name: str = Field(max_length=200)
+    name: str = _text(MAX_NAME, 200)
     phone: str = Field(max_length=40)
-    password: str = Field(max_length=256)
+    password: str = _password()
 
 
 class ClaimIn(Strict):
     phone: str = Field(max_length=40)
     code: str = Field(max_length=12)
-    name: str = Field(max_length=200)
-    password: str = Field(max_length=256)
+    name: str = _text(MAX_NAME, 200)
+    password: str = _password()
 
 
 class AccountOut(BaseModel):
@@ -77,8 +115,10 @@ class MeOut(BaseModel):
 
 
 class MePatch(Strict):
-    name: str | None = Field(default=None, max_length=200)
-    aliases: list[str] | None = Field(default=None, max_length=50)
+    name: str | None = _text(MAX_NAME, 200, None)
+    aliases: list[Annotated[str, _text(MAX_NAME, 200)]] | None = Field(
+        default=None, max_length=50, json_schema_extra={"maxItems": MAX_ALIASES}
+    )
     language: Language | None = Field(
         default=None, description="en or zh: the access number's prompts for you"
     )
@@ -86,15 +126,15 @@ class MePatch(Strict):
 
 class EntryIn(Strict):
     kind: Literal["phone", "email", "address"]
-    label: str = Field(max_length=100)
+    label: str = _text(MAX_LABEL, 100)
     value: str = Field(max_length=1000)
     grants: dict[str, LevelName] = Field(default_factory=dict, max_length=60)
 
 
 class EntryPatch(Strict):
-    label: str | None = Field(default=None, max_length=100)
+    label: str | None = _text(MAX_LABEL, 100, None)
     value: str | None = Field(default=None, max_length=1000)
-    position: int | None = None
+    position: int | None = Field(default=None, ge=0, le=MAX_ENTRIES - 1)
 
 
 class EntryOut(BaseModel):
@@ -122,7 +162,7 @@ class GrantIn(Strict):
 
 
 class CircleIn(Strict):
-    name: str = Field(max_length=200)
+    name: str = _text(MAX_NAME, 200)
 
 
 class MemberOut(BaseModel):

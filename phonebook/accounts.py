@@ -142,6 +142,10 @@ class Accounts:
         self, account_id: str, name: str | None = None, aliases: list[str] | None = None
     ) -> Profile:
         async with self._sessions.begin() as session:
+            # The name keys derive from name + aliases: read, change and re-derive them under
+            # the owner's lock (queries.lock_owner), so a concurrent PATCH of the other field
+            # cannot write keys from a stale name (lookups once missed the new name 33/60).
+            await queries.lock_owner(session, account_id)
             account = await session.get(AccountRow, account_id)
             if account is None:
                 raise Unauthenticated("This account no longer exists.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from phonebook import validate
@@ -47,10 +47,15 @@ class Cards:
         levels = {a: validate.grant_level(entry_kind, lvl) for a, lvl in (grants or {}).items()}
         entry_id = new_id()
         async with self._sessions.begin() as session:
-            count = await session.scalar(
-                select(func.count()).select_from(EntryRow).where(EntryRow.owner_id == owner_id)
+            # the owner's lock makes count-then-insert atomic: the cap and the new position
+            # hold against concurrent adds (20 parallel adds at 45 once left 65 entries)
+            await queries.lock_owner(session, owner_id)
+            positions = list(
+                await session.scalars(
+                    select(EntryRow.position).where(EntryRow.owner_id == owner_id)
+                )
             )
-            if (count or 0) >= validate.MAX_ENTRIES:
+            if len(positions) >= validate.MAX_ENTRIES:
                 raise InvalidInput(f"A card holds at most {validate.MAX_ENTRIES} entries.")
             await _check_audiences(session, owner_id, levels.keys())
             session.add(
@@ -60,7 +65,7 @@ class Cards:
                     kind=entry_kind.value,
                     label=clean_label,
                     value=clean_value,
-                    position=count or 0,
+                    position=_next_position(positions),
                 )
             )
             await session.flush()
@@ -80,6 +85,8 @@ class Cards:
         position: int | None = None,
     ) -> Entry:
         async with self._sessions.begin() as session:
+            # under the owner's lock: a concurrent delete is over (404) or has not begun
+            await queries.lock_owner(session, owner_id)
             row = await _own_entry(session, owner_id, entry_id)
             kind = EntryKind(row.kind)
             if label is not None:
@@ -107,23 +114,42 @@ class Cards:
 
     async def delete(self, owner_id: str, entry_id: str) -> None:
         async with self._sessions.begin() as session:
+            await queries.lock_owner(session, owner_id)
             row = await _own_entry(session, owner_id, entry_id)
             await session.delete(row)
             await queries.bump(session, owner_id)
 
     async def set_grant(self, owner_id: str, entry_id: str, audience: str, level: str) -> Entry:
         async with self._sessions.begin() as session:
+            # the owner's lock orders this after (or before) a delete of the entry or circle
+            await queries.lock_owner(session, owner_id)
             row = await _own_entry(session, owner_id, entry_id)
             parsed = validate.grant_level(EntryKind(row.kind), level)
             await _check_audiences(session, owner_id, [audience])
-            await session.execute(
-                delete(GrantRow).where(GrantRow.entry_id == entry_id, GrantRow.audience == audience)
-            )
-            if parsed != Level.HIDDEN:  # hidden is the absence of a grant
-                session.add(GrantRow(entry_id=entry_id, audience=audience, level=int(parsed)))
-            await session.flush()
+            if parsed == Level.HIDDEN:  # hidden is the absence of a grant
+                await session.execute(
+                    delete(GrantRow).where(
+                        GrantRow.entry_id == entry_id, GrantRow.audience == audience
+                    )
+                )
+            else:  # an upsert: the same PUT twice is one grant
+                await queries.upsert(
+                    session,
+                    GrantRow,
+                    {"entry_id": entry_id, "audience": audience, "level": int(parsed)},
+                    keys=["entry_id", "audience"],
+                )
             await queries.bump(session, owner_id)
             return await _entry(session, owner_id, entry_id)
+
+
+def _next_position(taken: list[int]) -> int:
+    """After the last entry; if that is past the cap (positions can be edited), the first free
+    one, so two entries never share a position through adds."""
+    after = max(taken, default=-1) + 1
+    if after < validate.MAX_ENTRIES:
+        return after
+    return min(set(range(validate.MAX_ENTRIES)) - set(taken))
 
 
 async def _own_entry(session: AsyncSession, owner_id: str, entry_id: str) -> EntryRow:

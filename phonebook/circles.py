@@ -45,6 +45,9 @@ class Circles:
     async def create(self, owner_id: str, name: str) -> Circle:
         clean = validate.name(name, "circle name")
         async with self._sessions.begin() as session:
+            # the owner's lock keeps the count true to commit; the (owner, name) unique
+            # constraint stays the last word on duplicate names
+            await queries.lock_owner(session, owner_id)
             count = await session.scalar(
                 select(func.count()).select_from(CircleRow).where(CircleRow.owner_id == owner_id)
             )
@@ -90,6 +93,8 @@ class Circles:
 
     async def delete(self, owner_id: str, circle_id: str) -> None:
         async with self._sessions.begin() as session:
+            # under the owner's lock: members and grants being added to it wait, then 404
+            await queries.lock_owner(session, owner_id)
             row = await _own_circle(session, owner_id, circle_id)
             await session.execute(delete(GrantRow).where(GrantRow.audience == circle_id))
             await session.delete(row)
@@ -98,6 +103,9 @@ class Circles:
     async def add_member(self, owner_id: str, circle_id: str, phone: str) -> Circle:
         e164 = to_e164(phone, self._config.default_region)
         async with self._sessions.begin() as session:
+            # the owner's lock: the circle cannot be deleted between the check and the insert
+            # (that was a foreign-key error), and the member count holds to commit
+            await queries.lock_owner(session, owner_id)
             row = await _own_circle(session, owner_id, circle_id)
             if await session.get(MemberRow, (circle_id, e164)) is None:
                 count = await session.scalar(
@@ -107,14 +115,17 @@ class Circles:
                 )
                 if (count or 0) >= validate.MAX_MEMBERS:
                     raise InvalidInput(f"A circle holds at most {validate.MAX_MEMBERS} members.")
-                session.add(MemberRow(circle_id=circle_id, phone=e164))
-                await session.flush()
-                await queries.bump(session, owner_id)
+                # an upsert as well: the PUT is idempotent whatever else writes the table
+                if await queries.insert_if_absent(
+                    session, MemberRow, {"circle_id": circle_id, "phone": e164}
+                ):
+                    await queries.bump(session, owner_id)
             return await _circle(session, row)
 
     async def remove_member(self, owner_id: str, circle_id: str, phone: str) -> Circle:
         e164 = to_e164(phone, self._config.default_region)
         async with self._sessions.begin() as session:
+            await queries.lock_owner(session, owner_id)
             row = await _own_circle(session, owner_id, circle_id)
             await session.execute(
                 delete(MemberRow).where(MemberRow.circle_id == circle_id, MemberRow.phone == e164)
@@ -125,14 +136,17 @@ class Circles:
     async def block(self, owner_id: str, phone: str) -> None:
         e164 = to_e164(phone, self._config.default_region)
         async with self._sessions.begin() as session:
-            if await session.get(BlockRow, (owner_id, e164)) is None:
-                session.add(BlockRow(owner_id=owner_id, phone=e164))
-                await session.flush()
+            # an upsert under the owner's lock: 20 identical PUTs make one block, one revision
+            await queries.lock_owner(session, owner_id)
+            if await queries.insert_if_absent(
+                session, BlockRow, {"owner_id": owner_id, "phone": e164}
+            ):
                 await queries.bump(session, owner_id)
 
     async def unblock(self, owner_id: str, phone: str) -> None:
         e164 = to_e164(phone, self._config.default_region)
         async with self._sessions.begin() as session:
+            await queries.lock_owner(session, owner_id)
             await session.execute(
                 delete(BlockRow).where(BlockRow.owner_id == owner_id, BlockRow.phone == e164)
             )

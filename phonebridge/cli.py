@@ -10,6 +10,7 @@ from pathlib import Path
 
 import uvicorn
 
+from api.limits import UVICORN_LIMITS
 from bridge import prompts
 from phonebook.errors import PhonebookError
 from phonebridge import demo
@@ -36,10 +37,13 @@ async def _serve(runtime: Runtime, host: str, port: int) -> None:
         log_level=runtime.settings.log_level,
         lifespan="off",
         access_log=False,  # uvicorn logs raw paths; api.metrics logs route templates instead
+        **UVICORN_LIMITS,  # the request head's size
     )
+    purge = asyncio.create_task(runtime.phonebook.deliveries.purge_periodically())
     try:
         await uvicorn.Server(config).serve()
     finally:
+        purge.cancel()  # old webhook deliveries, hourly
         if agi is not None:
             await agi.stop()
         if ami is not None:

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from twilio.request_validator import RequestValidator
 
 from api.auth import PhonebookDep
+from api.limits import TWILIO_FORM
 from bridge.twilio.voice import TwilioVoice
 from phonebook.errors import Forbidden
 
@@ -32,7 +33,7 @@ async def signed_form(request: Request, voice: Voice) -> dict[str, str]:
     url = voice.config.url(request.url.path)
     if request.url.query:
         url += "?" + request.url.query
-    form = {k: str(v) for k, v in (await request.form()).items()}
+    form = {k: str(v) for k, v in (await request.form(**TWILIO_FORM)).items()}
     signature = request.headers.get("X-Twilio-Signature", "")
     if not signature or not RequestValidator(voice.config.auth_token).validate(
         url, form, signature
@@ -48,13 +49,11 @@ async def _once(
     request: Request, pb: PhonebookDep, answer: Callable[[], Awaitable[str]]
 ) -> Response:
     token = request.headers.get("I-Twilio-Idempotency-Token")
-    key = f"twilio:{token}" if token else None
-    if key and (earlier := await pb.deliveries.answered(key)) is not None:
-        return Response(earlier, media_type=XML)
-    body = await answer()
-    if key:
-        await pb.deliveries.remember(key, body)
-    return Response(body, media_type=XML)
+    if not token:
+        return Response(await answer(), media_type=XML)
+    # the token is bound to the endpoint it was delivered to: path and query are in the key
+    key = f"twilio {request.url.path}?{request.url.query}\n{token}"
+    return Response(await pb.deliveries.once(key, answer), media_type=XML)
 
 
 @router.post("/voice")

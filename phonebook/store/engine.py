@@ -9,6 +9,10 @@ from sqlalchemy.engine.url import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 
+# Execution option of a session's connection that starts a write transaction (see
+# ``queries.lock_owner``): on SQLite it begins IMMEDIATE, taking the one write lock up front.
+WRITE = "phonebridge_write"
+
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
@@ -38,6 +42,15 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _sqlite_begin(conn: Any) -> None:
+        # A deferred transaction that reads and then writes fails with SQLITE_BUSY when another
+        # writer committed in between (busy_timeout cannot help: its snapshot is stale). A
+        # write transaction therefore takes the write lock before its first read and keeps it
+        # to commit, so check-then-write use cases cannot race. Reads stay as they were.
+        if conn.get_execution_options().get(WRITE):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 

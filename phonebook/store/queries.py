@@ -10,7 +10,9 @@ from sqlalchemy import ColumnElement, and_, delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from phonebook.errors import Unauthenticated
 from phonebook.model import PUBLIC, Card, Entry, EntryKind, Level, Relation
+from phonebook.store.engine import WRITE
 from phonebook.store.tables import (
     AccountRow,
     Base,
@@ -30,8 +32,45 @@ async def current_revision(session: AsyncSession) -> int:
     return int(value or 0)
 
 
+def _postgres(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+async def begin_write(session: AsyncSession) -> None:
+    """Begin the session's transaction as a write (IMMEDIATE on SQLite, see engine.WRITE).
+    Must come before the session's first statement."""
+    await session.connection(execution_options={WRITE: True})
+
+
+async def lock_owner(session: AsyncSession, owner_id: str) -> None:
+    """Start a write to ``owner_id``'s own data (card, circles, blocks, names) so that no other
+    write to it can interleave: what the use case reads (counts, positions, existence) stays
+    true until it commits. Must be the session's first statement.
+
+    SQLite: the transaction begins IMMEDIATE (the database's single write lock, before any
+    read). PostgreSQL: the owner's account row is locked FOR NO KEY UPDATE, so writers to one
+    owner queue while other owners, readers and foreign-key checks (KEY SHARE) go on.
+    Lock order everywhere: account rows, then the revision counter (see ``bump``)."""
+    await begin_write(session)
+    query = select(AccountRow.id).where(AccountRow.id == owner_id)
+    if _postgres(session):
+        query = query.with_for_update(key_share=True)
+    if await session.scalar(query) is None:
+        raise Unauthenticated("This account no longer exists.")
+
+
 async def bump(session: AsyncSession, *account_ids: str) -> int:
-    """Give the accounts a new revision: their view changed for whoever sees them."""
+    """Give the accounts a new revision: their view changed for whoever sees them.
+
+    The accounts' rows are locked before the counter row (in id order), the same order as
+    ``lock_owner`` then ``bump``, so two writers never wait on each other in a cycle."""
+    if _postgres(session):
+        await session.execute(
+            select(AccountRow.id)
+            .where(AccountRow.id.in_(account_ids))
+            .order_by(AccountRow.id)
+            .with_for_update(key_share=True)
+        )
     revision = await session.scalar(
         update(RevisionCounter)
         .where(RevisionCounter.id == 1)
@@ -46,6 +85,9 @@ async def bump(session: AsyncSession, *account_ids: str) -> int:
 
 
 async def replace_name_keys(session: AsyncSession, account_id: str, keys: Iterable[str]) -> None:
+    """The account's search keys become ``keys``, in the caller's transaction: derived from the
+    name and aliases written in that same transaction, under ``lock_owner`` (or on a new
+    account no one else can see yet), so a concurrent change never leaves stale keys."""
     await session.execute(delete(NameKeyRow).where(NameKeyRow.account_id == account_id))
     rows = [{"key": k, "account_id": account_id} for k in sorted(set(keys)) if len(k) <= 80]
     if rows:
@@ -59,6 +101,27 @@ async def insert_ignoring_duplicates(
     dialect = session.get_bind().dialect.name
     make = postgresql.insert if dialect == "postgresql" else sqlite.insert
     await session.execute(make(table).on_conflict_do_nothing(), rows)
+
+
+async def insert_if_absent(
+    session: AsyncSession, table: type[Base], row: dict[str, object]
+) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING of one row; True if it was inserted. An idempotent PUT
+    is this: a concurrent duplicate is a no-op, never an IntegrityError."""
+    make = postgresql.insert if _postgres(session) else sqlite.insert
+    result = await session.execute(make(table).values(**row).on_conflict_do_nothing())
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def upsert(
+    session: AsyncSession, table: type[Base], row: dict[str, object], keys: list[str]
+) -> None:
+    """INSERT … ON CONFLICT (keys) DO UPDATE of one row: the last write wins, never a
+    duplicate-key error."""
+    make = postgresql.insert if _postgres(session) else sqlite.insert
+    stmt = make(table).values(**row)
+    changes = {k: stmt.excluded[k] for k in row if k not in keys}
+    await session.execute(stmt.on_conflict_do_update(index_elements=keys, set_=changes))
 
 
 async def verified_phones(session: AsyncSession, account_id: str) -> list[str]:

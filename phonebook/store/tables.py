@@ -191,12 +191,13 @@ class CallRow(Base):
 
 
 class DeliveryRow(Base):
-    """Webhook deliveries already answered, by the provider's idempotency token: a repeated
-    delivery gets the same answer and repeats no side effect."""
+    """Webhook deliveries, by a hash of endpoint + the provider's idempotency token: a repeated
+    delivery gets the same answer and repeats no side effect. ``response`` is NULL while the
+    first delivery is being answered (the row is its claim)."""
 
     __tablename__ = "deliveries"
-    key: Mapped[str] = mapped_column(String(100), primary_key=True)
-    response: Mapped[str] = mapped_column(Text, nullable=False)
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)  # sha256 hex
+    response: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, index=True
     )

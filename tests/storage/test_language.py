@@ -47,8 +47,8 @@ def test_the_migration_adds_english_to_existing_accounts_and_comes_off(tmp_path:
             "VALUES ('a1', 'Old Account', '[]', 0, '2026-01-01 00:00:00')"
         )
     )
-    upgrade(url, "0007")
+    upgrade(url, "0005")
     assert asyncio.run(run("SELECT language FROM accounts")) == [("en",)]
     downgrade(url, "0004")
-    upgrade(url, "0007")
+    upgrade(url, "0005")
     assert asyncio.run(run("SELECT name, language FROM accounts")) == [("Old Account", "en")]
