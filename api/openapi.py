@@ -42,6 +42,11 @@ ERRORS: dict[tuple[str, str], Codes] = {
         422: ["invalid_input"],
     },
     ("POST", f"{_ME}/circles"): {409: ["circle_exists"], 422: ["invalid_input"]},
+    ("PATCH", f"{_ME}/circles/{{circle_id}}"): {
+        404: ["circle_not_found"],
+        409: ["circle_exists"],
+        422: ["invalid_input"],
+    },
     ("DELETE", f"{_ME}/circles/{{circle_id}}"): {404: ["circle_not_found"]},
     ("PUT", f"{_ME}/circles/{{circle_id}}/members/{{phone}}"): {
         404: ["circle_not_found"],
