@@ -15,6 +15,7 @@ from bridge.agi.errors import ChannelHungUp
 from bridge.agi.session import RECORD_FAILED, AgiSession
 from bridge.contract import Result
 from bridge.flow import Ask, CallFlow, Connect, Finish, Heard, Prompt
+from bridge.identity import CallerIdTrust, asterisk_attested
 from bridge.prompts import NameVoice
 from bridge.speech.grammar import Grammar, build_grammar
 from bridge.speech.recognizer import Recognizer
@@ -101,14 +102,23 @@ class AccessNumber:
     voice: NameVoice
     sounds: str = "phonebridge"  # folder under Asterisk's sounds dir (PB_SOUNDS)
     speech: SpokenNames | None = None
+    trust: CallerIdTrust = CallerIdTrust.ATTESTED
 
     async def __call__(self, session: AgiSession) -> str:
         flow = CallFlow(
-            self.phonebook, provider="asterisk", speech=self.speech is not None, via="ivr"
+            self.phonebook,
+            provider="asterisk",
+            speech=self.speech is not None,
+            via="ivr",
+            trust=self.trust,
         )
+        # the dialplan passes STIR_SHAKEN()'s verify_result and attestation as arguments
+        verify_result, attestation = [*session.args, "", ""][:2]
         try:
             await session.answer()
-            turn = await flow.start(session.caller_id)
+            turn = await flow.start(
+                session.caller_id, asterisk_attested(verify_result, attestation)
+            )
             while turn.state is not None:
                 assert isinstance(turn.action, Ask)
                 heard = await self._collect(session, turn.action, turn.state.caller)

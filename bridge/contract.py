@@ -6,7 +6,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 AGI_PORT = 4573
-ACCESS_SCRIPT = "access"  # AGI(agi://BRIDGE:4573/access): the access number
+ACCESS_SCRIPT = "access"  # AGI(agi://BRIDGE:4573/access,${PB_STIR_RESULT},${PB_STIR_ATTEST})
 CONNECT_SCRIPT = "connect"  # AGI(agi://BRIDGE:4573/connect,${PB_CALL_ID}): click-to-call leg
 OUTCOME_SCRIPT = "outcome"  # AGI(…/outcome,${PB_CALL_ID},${DIALSTATUS},${ANSWEREDTIME}) on hangup
 
@@ -16,6 +16,7 @@ DIAL_CONTEXT = "phonebridge-dial"
 ROUTE_CONTEXT = "phonebridge-route"  # sends the call to the branch named by PB_RESULT
 RESULT_CONTEXT = "phonebridge-result"  # one extension per Result value
 OUTCOME_CONTEXT = "phonebridge-outcome"  # hangup handler: reports how the dialled leg ended
+CODE_CONTEXT = "phonebridge-code"  # a verification call: reads PB_CODE to whoever answers
 
 # channel variables the bridge sets for the dialplan
 VAR_RESULT = "PB_RESULT"  # one of Result below, always set
@@ -23,6 +24,12 @@ VAR_DIAL_NUMBER = "PB_DIAL_NUMBER"  # E.164 without '+', only when PB_RESULT=dia
 VAR_CALLEE_NAME = "PB_CALLEE_NAME"  # display name for the callee leg's caller ID name
 VAR_MAX_SECONDS = "PB_MAX_SECONDS"  # call length limit, handed to Dial's L() option
 VAR_CALL_ID = "PB_CALL_ID"  # click-to-call: our call id, set by Originate
+VAR_CODE = "PB_CODE"  # verification call: the code the code context reads, set by Originate
+# the access context reads STIR_SHAKEN() into these and hands them to the bridge as AGI
+# arguments: the verify_result of the first Identity ("success" when it verified) and its
+# attestation level (A, B or C)
+VAR_STIR_RESULT = "PB_STIR_RESULT"
+VAR_STIR_ATTEST = "PB_STIR_ATTEST"
 
 # globals the operator configures in dialplan/globals_phonebridge.conf
 GLOBALS = ("PB_BRIDGE", "PB_TRUNK", "PB_DIAL_TIMEOUT", "PB_SOUNDS")
@@ -37,6 +44,8 @@ class Result(StrEnum):
     NO_INPUT = "no-input"  # the caller said nothing
     REGISTERED = "registered"  # unknown caller registered; nothing to dial
     UNKNOWN_CALLER = "unknown-caller"  # no usable caller ID
+    NO_PIN = "no-pin"  # caller ID not trusted and the account has no access PIN
+    WRONG_PIN = "wrong-pin"  # the PIN (or proof code) was wrong too often
     RATE_LIMITED = "rate-limited"
     UNAVAILABLE = "unavailable"  # grant revoked or callee unreachable at connect time
     HANGUP = "hangup"  # the caller hung up
