@@ -45,9 +45,10 @@ class Phonebook:
         rules: LimitRules | None = None,
     ) -> Phonebook:
         """``limiter`` defaults to the database's own table (shared by every process on it);
-        ``rules`` to LimitRules() with the lookups per account from ``config``."""
+        ``rules`` to LimitRules() with the lookups per account and number from ``config``."""
         sessions = make_sessionmaker(engine)
-        rules = rules or LimitRules(lookup_account=Window(config.lookups_per_minute, 60))
+        per_minute = Window(config.lookups_per_minute, 60)
+        rules = rules or LimitRules(lookup_account=per_minute, lookup_number=per_minute)
         guard = Guard(limiter or SqlLimiter(sessions), rules)
         directory = Directory(sessions, config, guard)
         accounts = Accounts(sessions, config, guard)

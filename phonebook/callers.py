@@ -80,12 +80,13 @@ class Callers:
                 return CallerInfo(e164, pending=bool(pending))
             account = await session.get(AccountRow, holder)
             assert account is not None
+            code = await session.get(ClaimCodeRow, holder)
             return CallerInfo(
                 e164,
                 holder,
                 account.name,
                 has_pin=account.pin_hash is not None,
-                claimed=account.password_hash is not None,
+                claimed=account.password_hash is not None or code is None,
             )
 
     async def register(self, e164: str, *, verified: bool) -> Caller:
@@ -113,12 +114,15 @@ class Callers:
             account = await session.get(AccountRow, account_id)
             if account is None or account.password_hash is not None:
                 return None
+            if await session.get(ClaimCodeRow, account_id) is None:
+                return None  # not registered by phone
             return await _new_claim_code(session, account_id)
 
     async def _unclaimed(self, session: AsyncSession, e164: str) -> str | None:
         for account_id in await numbers.claimants(session, e164, self._config.claim_hours):
             account = await session.get(AccountRow, account_id)
-            if account is not None and account.password_hash is None:
+            code = await session.get(ClaimCodeRow, account_id)
+            if account is not None and account.password_hash is None and code is not None:
                 return account_id
         return None
 
@@ -187,8 +191,7 @@ class Callers:
             alive = []
             for claim in rows:
                 if as_utc(claim.expires_at) < utcnow() or claim.attempts >= CLAIM_MAX_ATTEMPTS:
-                    await session.delete(claim)  # committed: this code is spent
-                    continue
+                    continue  # spent: the next call from the number reads a new one
                 alive.append(claim)
                 if code_matches(claim.code_hash, claim.account_id, code.strip()):
                     account = await session.get(AccountRow, claim.account_id)

@@ -67,6 +67,10 @@ class Limiter(Protocol):
         """Count one hit against ``key`` unless its window is full."""
         ...
 
+    async def hits(self, items: list[tuple[str, Window]]) -> list[Taken]:
+        """``hit`` on several keys at once (one round trip where the backend allows)."""
+        ...
+
     async def attempt(self, key: str, rule: Backoff) -> Taken:
         """Reserve one attempt on ``key`` unless it must still wait."""
         ...
@@ -102,6 +106,9 @@ class AllowAll:
 
     async def hit(self, key: str, rule: Window) -> Taken:
         return Taken(0, 1)
+
+    async def hits(self, items: list[tuple[str, Window]]) -> list[Taken]:
+        return [Taken(0, 1) for _ in items]
 
     async def attempt(self, key: str, rule: Backoff) -> Taken:
         return Taken(0, 1)
@@ -155,11 +162,19 @@ class Guard:
     # -- reading the directory -------------------------------------------------------------
 
     async def lookup(self, account_id: str, numbers: list[str], address: str | None) -> None:
-        await self._window(f"lookup:acct:{account_id}", self.rules.lookup_account, "lookups")
-        for number in numbers:
-            await self._window(f"lookup:num:{number}", self.rules.lookup_number, "lookups")
+        """Per account, per verified number (a number moved to a new account keeps its count),
+        per client address (new accounts bring no fresh budget), in one round trip."""
+        items = [(f"lookup:acct:{account_id}", self.rules.lookup_account)]
+        items += [(f"lookup:num:{n}", self.rules.lookup_number) for n in numbers]
         if address:
-            await self._window(f"lookup:addr:{address}", self.rules.lookup_address, "lookups")
+            items.append((f"lookup:addr:{address}", self.rules.lookup_address))
+        items = [(key, rule) for key, rule in items if rule.limit > 0]
+        if not items:
+            return
+        refused = [t for t in await self.limiter.hits(items) if not t.allowed]
+        if refused:
+            wait = max(t.retry_after for t in refused)
+            raise RateLimited("Too many lookups; try again later.", wait)
 
     # -- codes and PINs --------------------------------------------------------------------
 

@@ -51,26 +51,33 @@ class SqlLimiter:
         return Taken(retry_after(int(until or now), now), 0)
 
     async def hit(self, key: str, rule: Window) -> Taken:
+        return (await self.hits([(key, rule)]))[0]
+
+    async def hits(self, items: list[tuple[str, Window]]) -> list[Taken]:
+        """Several windows in one transaction (a lookup counts against three keys)."""
         now = _now_ms()
         t = RateLimitRow.__table__.c
         expired = t.window_ends <= _ms(now)
+        taken: list[Taken] = []
         async with self._sessions.begin() as session:
-            stmt = self._insert(session).values(
-                key=key, count=1, window_ends=now + int(rule.seconds * 1000), blocked_until=0
-            )
-            stmt = stmt.on_conflict_do_update(
-                index_elements=["key"],
-                set_={
-                    "count": case((expired, 1), else_=t.count + 1),
-                    "window_ends": case(
-                        (expired, _ms(now + int(rule.seconds * 1000))), else_=t.window_ends
-                    ),
-                },
-                where=expired | (t.count < rule.limit),
-            ).returning(t.count)
-            count = (await session.execute(stmt)).scalar()
-            if count is None:
-                return await self._refused(session, key, RateLimitRow.window_ends, now)
+            for key, rule in items:
+                ends = now + int(rule.seconds * 1000)
+                stmt = self._insert(session).values(
+                    key=key, count=1, window_ends=ends, blocked_until=0
+                )
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=["key"],
+                    set_={
+                        "count": case((expired, 1), else_=t.count + 1),
+                        "window_ends": case((expired, _ms(ends)), else_=t.window_ends),
+                    },
+                    where=expired | (t.count < rule.limit),
+                ).returning(t.count)
+                count = (await session.execute(stmt)).scalar()
+                if count is None:
+                    taken.append(await self._refused(session, key, RateLimitRow.window_ends, now))
+                else:
+                    taken.append(Taken(0, int(count)))
             if random.random() < 0.001:  # now and then, forget long-idle keys
                 await session.execute(
                     delete(RateLimitRow).where(
@@ -78,7 +85,7 @@ class SqlLimiter:
                         RateLimitRow.blocked_until < now,
                     )
                 )
-        return Taken(0, int(count))
+        return taken
 
     async def attempt(self, key: str, rule: Backoff) -> Taken:
         now = _now_ms()
@@ -161,6 +168,9 @@ class RedisLimiter:
         self._hit = self._redis.register_script(_HIT)
         self._attempt = self._redis.register_script(_ATTEMPT)
         self._refund = self._redis.register_script(_REFUND)
+
+    async def hits(self, items: list[tuple[str, Window]]) -> list[Taken]:
+        return [await self.hit(key, rule) for key, rule in items]
 
     async def hit(self, key: str, rule: Window) -> Taken:
         now = _now_ms()
