@@ -157,29 +157,27 @@ class IdentityPhases:
 
     async def _on_prove(self, state: State, heard: Heard) -> Turn:
         digits = heard.digits.rstrip("#")
-        if not digits:  # "otherwise press pound": a new account, holding the number
+        if heard.digits.startswith("#"):  # "otherwise press pound": a new account, holding it
             return await self._register(state.number, True, [])
+        if not digits:  # silence proves nothing and registers nothing
+            return self._prove_again(state, flow.NO_INPUT, Result.NO_INPUT)
         try:
             caller = await self.phonebook.callers.prove(state.number, digits)
         except RateLimited:
-            return flow.Turn(
-                None,
-                flow.Finish(
-                    (flow.sound(flow.TRY_LATER), flow.sound(flow.GOODBYE)), Result.RATE_LIMITED
-                ),
+            finish = flow.Finish(
+                (flow.sound(flow.TRY_LATER), flow.sound(flow.GOODBYE)), Result.RATE_LIMITED
             )
-        if caller is not None:
-            log.info("a caller proved their number by calling from it")
-            return flow.Turn(
-                flow.State("name", caller.account_id), self._ask_name([flow.sound(NUMBER_VERIFIED)])
-            )
+            return flow.Turn(None, finish)
+        if caller is None:
+            return self._prove_again(state, WRONG_CODE, Result.WRONG_PIN)
+        log.info("a caller proved their number by calling from it")
+        verified = [flow.sound(NUMBER_VERIFIED)]
+        return flow.Turn(flow.State("name", caller.account_id), self._ask_name(verified))
+
+    def _prove_again(self, state: State, why: str, out_of_tries: Result) -> Turn:
         tries = state.tries + 1
         if tries >= flow.MAX_TRIES:
-            return flow.Turn(
-                None,
-                flow.Finish((flow.sound(WRONG_CODE), flow.sound(flow.GOODBYE)), Result.WRONG_PIN),
-            )
-        retry = flow.Ask(
-            (flow.sound(WRONG_CODE), flow.sound(PROVE_OR_REGISTER)), PROVE_DIGITS, 10.0
-        )
+            finish = flow.Finish((flow.sound(why), flow.sound(flow.GOODBYE)), out_of_tries)
+            return flow.Turn(None, finish)
+        retry = flow.Ask((flow.sound(why), flow.sound(PROVE_OR_REGISTER)), PROVE_DIGITS, 10.0)
         return flow.Turn(replace(state, tries=tries), retry)

@@ -146,7 +146,7 @@ class Callers:
             rows = await session.execute(
                 select(AccountRow.id, AccountRow.pin_hash).where(AccountRow.id.in_(candidates))
             )
-            pins = {account_id: pin for account_id, pin in rows}
+            pins: dict[str, str | None] = {row[0]: row[1] for row in rows}
         match = None
         for account_id in candidates:
             row = codes.get(account_id)

@@ -187,7 +187,7 @@ async def test_a_new_call_from_an_unclaimed_number_reads_a_code_again(pb: Phoneb
     flow = CallFlow(pb)
     first = await flow.start("+12025550177", attested=True)
     second = await flow.start("+12025550177", attested=True)
-    code_of = [[p.value for p in ask(t).prompts if p.kind == "digits"][0] for t in (first, second)]
+    code_of = [next(p.value for p in ask(t).prompts if p.kind == "digits") for t in (first, second)]
     assert "pb-complete-online" in said(ask(second)) and code_of[0] != code_of[1]
     await pb.callers.claim("+12025550177", code_of[1], "Nina New", "long-enough")
     third = await flow.start("+12025550177", attested=True)  # completed: straight to the name
