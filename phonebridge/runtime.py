@@ -174,7 +174,10 @@ def limit_rules(s: Settings) -> LimitRules:
     """The abuse limits from the settings; the rest are LimitRules' defaults."""
     return LimitRules(
         login_account=Backoff(
-            free=s.login_free_attempts, base_s=1, max_s=s.login_max_wait_seconds, forget_s=3600
+            free=s.login_free_attempts,
+            base_s=s.login_first_wait_seconds,
+            max_s=max(s.login_max_wait_seconds, s.login_first_wait_seconds),
+            forget_s=3600,
         ),
         register_address=Window(s.registrations_per_hour, 3600),
         lookup_account=Window(s.lookups_per_minute, 60),

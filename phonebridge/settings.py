@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     login_free_attempts: int = Field(
         5, ge=1, description="sign-ins per number before each try must wait longer"
     )
+    login_first_wait_seconds: float = Field(
+        1, gt=0, description="the first wait once the free sign-ins are used; doubles each try"
+    )
     login_max_wait_seconds: int = Field(900, ge=1, description="longest wait between sign-ins")
     registrations_per_hour: int = Field(
         10, ge=0, description="registrations per client address per hour (0 = off)"
