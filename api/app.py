@@ -9,8 +9,9 @@ from api import docs, errors, openapi
 from api.config import ApiConfig
 from api.limits import RequestLimits
 from api.metrics import Metrics
-from api.routes import accounts, calls, directory, health, me
+from api.routes import accounts, calls, directory, health, me, phones
 from api.routes import twilio as twilio_routes
+from bridge.codes import CodeSender, PhoneCodes
 from bridge.originator import ClickToCall
 from bridge.twilio.voice import TwilioVoice
 from phonebook.app import Phonebook
@@ -22,6 +23,7 @@ def create_app(
     config: ApiConfig,
     click_to_call: ClickToCall | None = None,
     twilio: TwilioVoice | None = None,
+    code_sender: CodeSender | None = None,
 ) -> FastAPI:
     app = FastAPI(
         title="PhoneBridge",
@@ -35,6 +37,7 @@ def create_app(
     app.state.config = config
     app.state.click_to_call = click_to_call
     app.state.twilio = twilio
+    app.state.phone_codes = PhoneCodes(phonebook.verification, code_sender)
     app.state.metrics = Metrics()
     errors.install(app)
     app.openapi = lambda: openapi.document(app)  # type: ignore[method-assign]
@@ -43,7 +46,7 @@ def create_app(
     # bodies and headers are limited before anything parses them (api/limits.py)
     app.add_middleware(RequestLimits, max_body_bytes=config.max_body_bytes)
     app.middleware("http")(app.state.metrics.middleware)
-    for module in (accounts, me, directory, calls, health):
+    for module in (accounts, me, phones, directory, calls, health):
         app.include_router(module.router)
     if twilio is not None:  # the webhooks exist only where Twilio is the provider
         app.include_router(twilio_routes.router)

@@ -4,6 +4,7 @@ the signature and expiry check out and the account still exists."""
 from __future__ import annotations
 
 from datetime import timedelta
+from ipaddress import ip_address
 from typing import Annotated
 
 import jwt
@@ -61,3 +62,36 @@ async def current_account(
 
 
 Me = Annotated[str, Depends(current_account)]
+
+
+def client_address(request: Request, config: ConfigDep) -> str | None:
+    """Who is asking, for per-address limits: the socket's peer; behind a trusted proxy, the
+    right-most X-Forwarded-For address that is not itself a trusted proxy (anything left of
+    it was written by the client and proves nothing)."""
+    peer = request.client.host if request.client else None
+    if not peer or not config.trusted_proxies or not _trusted(peer, config):
+        return peer
+    hops = [h.strip() for h in ",".join(request.headers.getlist("x-forwarded-for")).split(",")]
+    for hop in reversed([h for h in hops if h]):
+        if not _trusted(hop, config):
+            return hop if _is_ip(hop) else peer
+    return peer
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _trusted(address: str, config: ApiConfig) -> bool:
+    try:
+        ip = ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in net for net in config.trusted_proxies)
+
+
+ClientDep = Annotated[str | None, Depends(client_address)]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from ipaddress import IPv4Network, IPv6Network
 
 
 @dataclass(frozen=True, slots=True)
@@ -8,3 +9,5 @@ class ApiConfig:
     secret_key: str
     token_minutes: int = 60 * 24
     max_body_bytes: int = 64 * 1024
+    # proxies whose X-Forwarded-For names the client (api.auth.client_address)
+    trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = field(default=())

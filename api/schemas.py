@@ -281,3 +281,35 @@ class CallOut(BaseModel):
 
 class CallsOut(BaseModel):
     calls: list[CallOut]
+
+
+class VerificationIn(Strict):
+    channel: Literal["call", "sms", "callin"] = Field(
+        description="call or sms: the code goes to the number; callin: the code is shown here, "
+        "to type on the keypad when calling the access number from that number"
+    )
+
+
+class VerificationOut(BaseModel):
+    phone: str
+    channel: str
+    expires_at: datetime
+    code: str | None = Field(default=None, description="callin only")
+
+
+class CodeIn(Strict):
+    code: str = Field(max_length=12)
+
+
+class PinIn(Strict):
+    pin: str = Field(max_length=12)
+
+
+class AuditEventOut(BaseModel):
+    kind: str
+    via: str
+    at: datetime
+
+
+class AuditOut(BaseModel):
+    events: list[AuditEventOut]

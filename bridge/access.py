@@ -12,6 +12,7 @@ from bridge.agi.errors import ChannelHungUp
 from bridge.agi.session import AgiSession
 from bridge.contract import Result
 from bridge.flow import GOODBYE, UNAVAILABLE, Ask, CallFlow, Connect, Finish, Heard, sound
+from bridge.identity import CallerIdTrust, asterisk_attested
 from bridge.playback import Player
 from bridge.prompts import NameVoice
 from bridge.spoken import DIGITS, SpokenNames
@@ -63,6 +64,7 @@ class AccessNumber:
     sounds: str = "phonebridge"  # folder under Asterisk's sounds dir (PB_SOUNDS)
     speech: SpokenNames | None = None
     present_number: bool = False  # show callees the caller's verified number (trunk permitting)
+    trust: CallerIdTrust = CallerIdTrust.ATTESTED
     player: Player = field(init=False)
 
     def __post_init__(self) -> None:
@@ -72,12 +74,20 @@ class AccessNumber:
 
     async def __call__(self, session: AgiSession) -> str:
         flow = CallFlow(
-            self.phonebook, provider="asterisk", speech=self.speech is not None, via="ivr"
+            self.phonebook,
+            provider="asterisk",
+            speech=self.speech is not None,
+            via="ivr",
+            trust=self.trust,
         )
         caller: str | None = None
+        # the dialplan passes STIR_SHAKEN()'s verify_result and attestation as arguments
+        verify_result, attestation = [*session.args, "", ""][:2]
         try:
             await session.answer()
-            turn = await flow.start(session.caller_id)
+            turn = await flow.start(
+                session.caller_id, asterisk_attested(verify_result, attestation)
+            )
             while turn.state is not None:
                 if turn.state.caller != caller:
                     caller = turn.state.caller

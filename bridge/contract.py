@@ -6,7 +6,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 AGI_PORT = 4573
-ACCESS_SCRIPT = "access"  # AGI(agi://BRIDGE:4573/access): the access number
+ACCESS_SCRIPT = "access"  # AGI(agi://BRIDGE:4573/access,${PB_STIR_RESULT},${PB_STIR_ATTEST})
 CONNECT_SCRIPT = "connect"  # AGI(agi://BRIDGE:4573/connect,${PB_CALL_ID}): click-to-call leg
 # AGI(…/outcome,${PB_CALL_ID},${DIALSTATUS},${SHARED(PB_ANSWERED_AT)},${EPOCH}) on hangup
 OUTCOME_SCRIPT = "outcome"
@@ -18,6 +18,7 @@ ROUTE_CONTEXT = "phonebridge-route"  # sends the call to the branch named by PB_
 RESULT_CONTEXT = "phonebridge-result"  # one extension per Result value
 OUTCOME_CONTEXT = "phonebridge-outcome"  # hangup handler: reports how the dialled leg ended
 ANSWERED_CONTEXT = "phonebridge-answered"  # Dial's U() on the callee's leg: when they answered
+CODE_CONTEXT = "phonebridge-code"  # a verification call: reads PB_CODE to whoever answers
 
 # channel variables the bridge sets for the dialplan
 VAR_RESULT = "PB_RESULT"  # one of Result below, always set
@@ -31,6 +32,12 @@ VAR_LANGUAGE = "CHANNEL(language)"  # the caller's language: Asterisk looks up s
 VAR_ANSWERED_AT = "PB_ANSWERED_AT"  # epoch second the callee answered (SHARED, on the caller)
 VAR_MAX_SECONDS = "PB_MAX_SECONDS"  # call length limit, handed to Dial's L() option
 VAR_CALL_ID = "PB_CALL_ID"  # click-to-call: our call id, set by Originate
+VAR_CODE = "PB_CODE"  # verification call: the code the code context reads, set by Originate
+# the access context reads STIR_SHAKEN() into these and hands them to the bridge as AGI
+# arguments: the verify_result of the first Identity ("success" when it verified) and its
+# attestation level (A, B or C)
+VAR_STIR_RESULT = "PB_STIR_RESULT"
+VAR_STIR_ATTEST = "PB_STIR_ATTEST"
 
 # prompts the dialplan plays itself (bridge/prompts.py has their words)
 SOUND_SORRY = "pb-sorry"  # the bridge is down or failed
@@ -50,6 +57,8 @@ class Result(StrEnum):
     NO_INPUT = "no-input"  # the caller said nothing
     REGISTERED = "registered"  # unknown caller registered; nothing to dial
     UNKNOWN_CALLER = "unknown-caller"  # no usable caller ID
+    NO_PIN = "no-pin"  # caller ID not trusted and the account has no access PIN
+    WRONG_PIN = "wrong-pin"  # the PIN (or proof code) was wrong too often
     RATE_LIMITED = "rate-limited"
     UNAVAILABLE = "unavailable"  # grant revoked or callee unreachable at connect time
     HANGUP = "hangup"  # the caller hung up

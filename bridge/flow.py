@@ -15,14 +15,13 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
 from bridge.contract import Result
+from bridge.identity import CallerIdTrust
 from phonebook.app import Phonebook
 from phonebook.calls import CallStatus
 from phonebook.errors import (
     Forbidden,
-    InvalidInput,
     InvalidQuery,
     NotFound,
-    PhoneTaken,
     RateLimited,
 )
 from phonebook.model import ContactView
@@ -97,9 +96,16 @@ class Heard:
         return not self.digits.strip("#") and not self.speech.strip()
 
 
+Phase = Literal["name", "menu", "number", "confirm", "check", "pin", "prove", "code"]
+
+
 @dataclass(frozen=True, slots=True)
 class State:
-    phase: Literal["name", "menu", "number", "confirm", "check"]
+    """``caller`` is the account whose phonebook the call reads: set only once the caller's
+    identity is established (trusted caller ID, PIN, or a proof). The identity phases
+    (``pin``, ``prove``, ``code``) carry what they need in ``account``, ``number``, ``code``."""
+
+    phase: Phase
     caller: str
     tries: int = 0
     candidates: tuple[tuple[str, str], ...] = ()  # (contact id, name) ranked
@@ -107,6 +113,9 @@ class State:
     numbers: tuple[tuple[str, str], ...] = ()  # (entry id, label) in the callee's order
     contact: tuple[str, str] | None = None  # (contact id, name) being confirmed
     entry: str | None = None
+    account: str = ""  # pin: the account whose PIN is asked for
+    number: str = ""  # pin, prove, code: the caller's number (E.164)
+    code: str = ""  # code: the claim code being read (the caller may ask to hear it again)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -154,35 +163,26 @@ UNKNOWN_CALLER = "pb-unknown-caller"
 TRY_LATER = "pb-try-later"
 
 
+from bridge.identify import IdentityPhases  # noqa: E402  (it reads this module's types)
+
+
 @dataclass
-class CallFlow:
+class CallFlow(IdentityPhases):
     phonebook: Phonebook
     provider: str = "asterisk"
     speech: bool = False  # offer "say the name" as well as keypad spelling
     via: str = "ivr"
-
-    async def start(self, caller_id: str) -> Turn:
-        caller = await self.phonebook.accounts.identify_caller(caller_id)
-        intro: list[Prompt] = [sound(WELCOME)]
-        if caller is None:
-            try:
-                caller = await self.phonebook.accounts.register_caller(caller_id)
-            except (InvalidInput, PhoneTaken):  # withheld or malformed caller ID, or a race
-                return Turn(None, Finish((sound(UNKNOWN_CALLER),), Result.UNKNOWN_CALLER))
-            assert caller.claim_code is not None
-            log.info("registered a new caller on first use")
-            intro += [
-                sound(REGISTERED),
-                sound(YOUR_CODE_IS),
-                Prompt("digits", caller.claim_code),
-                sound(YOUR_CODE_IS),
-                Prompt("digits", caller.claim_code),
-                sound(FINISH_ONLINE),
-            ]
-        state = State("name", caller.account_id)
-        return Turn(state, self._ask_name(intro))
+    trust: CallerIdTrust = CallerIdTrust.ATTESTED
 
     async def step(self, state: State, heard: Heard) -> Turn:
+        if state.phase == "pin":
+            return await self._on_pin(state, heard)
+        if state.phase == "prove":
+            return await self._on_prove(state, heard)
+        if state.phase == "code":
+            return self._on_code(state, heard)
+        if not state.caller:  # never reached: only identified callers get past the phases above
+            return Turn(None, Finish((sound(GOODBYE),), Result.ERROR))
         if state.phase == "name":
             return await self._on_name(state, heard)
         if state.phase == "menu":

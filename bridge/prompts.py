@@ -10,7 +10,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from bridge import contract, flow
+from bridge import contract, flow, identify
 from bridge.words_zh import WORDS_ZH
 from phonebook.names import has_han
 
@@ -49,6 +49,27 @@ WORDS: dict[str, str] = {
     flow.FINISH_ONLINE: "Use this code on the web to choose your name and password.",
     flow.UNKNOWN_CALLER: "Sorry, PhoneBridge needs your caller ID to help you.",
     flow.TRY_LATER: "Too many requests. Please try again later.",
+    identify.REGISTERED_UNPROVED: (
+        "You are now registered with PhoneBridge. "
+        "Your caller ID could not be verified, so your number is not verified yet."
+    ),
+    identify.FINISH_AND_VERIFY: (
+        "Use this code on the web to choose your name and password, then verify your number there."
+    ),
+    identify.PRESS_1_TO_REPEAT: "Press one to hear your code again, or pound to go on.",
+    identify.COMPLETE_ONLINE: "Your account is not complete yet.",
+    identify.ENTER_PIN: "Please enter your PhoneBridge PIN, then press pound.",
+    identify.WRONG_PIN: "That PIN is not right.",
+    identify.PIN_NEEDED: (
+        "Your caller ID could not be verified. To use PhoneBridge from this phone, "
+        "set an access PIN on the web."
+    ),
+    identify.PROVE_OR_REGISTER: (
+        "If you registered this number on the web, enter your code or PIN, then press pound. "
+        "Otherwise, press pound."
+    ),
+    identify.WRONG_CODE: "That code is not right.",
+    identify.NUMBER_VERIFIED: "Your number is now verified.",
     SORRY: "Sorry, PhoneBridge cannot take your call right now. Please try again later.",
     CALLEE_BUSY: "That person is on another call. Please try again later.",
     NO_ANSWER: "There was no answer. Please try again later.",

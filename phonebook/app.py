@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from phonebook.accounts import Accounts
+from phonebook.callers import Callers
 from phonebook.calls import CallLimits, Calls
 from phonebook.cards import Cards
 from phonebook.circles import Circles
@@ -14,7 +15,11 @@ from phonebook.config import PhonebookConfig
 from phonebook.deliveries import Deliveries
 from phonebook.directory import Directory
 from phonebook.language import Languages
+from phonebook.pins import Pins
+from phonebook.ratelimit import Guard, Limiter, LimitRules, Window
 from phonebook.store.engine import make_sessionmaker
+from phonebook.store.limiter import SqlLimiter
+from phonebook.verification import Verification
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,19 +31,39 @@ class Phonebook:
     calls: Calls
     deliveries: Deliveries
     languages: Languages
+    callers: Callers
+    verification: Verification
+    pins: Pins
+    guard: Guard
 
     @classmethod
     def build(
-        cls, engine: AsyncEngine, config: PhonebookConfig, limits: CallLimits | None = None
+        cls,
+        engine: AsyncEngine,
+        config: PhonebookConfig,
+        limits: CallLimits | None = None,
+        *,
+        limiter: Limiter | None = None,
+        rules: LimitRules | None = None,
     ) -> Phonebook:
+        """``limiter`` defaults to the database's own table (shared by every process on it);
+        ``rules`` to LimitRules() with the lookups per account and number from ``config``."""
         sessions = make_sessionmaker(engine)
-        directory = Directory(sessions, config)
+        per_minute = Window(config.lookups_per_minute, 60)
+        rules = rules or LimitRules(lookup_account=per_minute, lookup_number=per_minute)
+        guard = Guard(limiter or SqlLimiter(sessions), rules)
+        directory = Directory(sessions, config, guard)
+        accounts = Accounts(sessions, config, guard)
         return cls(
-            accounts=Accounts(sessions, config),
+            accounts=accounts,
             cards=Cards(sessions, config),
             circles=Circles(sessions, config),
             directory=directory,
             calls=Calls(sessions, directory, limits or CallLimits()),
             deliveries=Deliveries(sessions),
             languages=Languages(sessions),
+            callers=Callers(sessions, config, guard, accounts.named),
+            verification=Verification(sessions, config, guard),
+            pins=Pins(sessions, guard),
+            guard=guard,
         )

@@ -13,3 +13,4 @@ class PhonebookConfig:
     min_query_chars: int = 2
     min_query_digits: int = 3
     public_candidates: int = 500  # public owners considered per lookup, found by name-key index
+    claim_hours: float = 24.0  # an unverified claim on a number expires after this

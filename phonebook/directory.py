@@ -18,7 +18,7 @@ from phonebook.errors import NOT_FOUND_MESSAGE, InvalidInput, InvalidQuery, NotF
 from phonebook.ids import as_utc, utcnow
 from phonebook.model import PUBLIC, Card, ContactView, EntryView, Relation
 from phonebook.phones import to_e164
-from phonebook.ratelimit import SlidingWindowLimiter
+from phonebook.ratelimit import Guard
 from phonebook.store import queries
 from phonebook.store.tables import AccountRow, ExposureRow, LookupRow
 
@@ -63,11 +63,11 @@ class Directory:
         self,
         sessions: async_sessionmaker[AsyncSession],
         config: PhonebookConfig,
-        limiter: SlidingWindowLimiter | None = None,
+        guard: Guard,
     ) -> None:
         self._sessions = sessions
         self._config = config
-        self._limiter = limiter or SlidingWindowLimiter(config.lookups_per_minute, 60.0)
+        self._guard = guard  # shared limits: per account, per verified number, per address
 
     # -- the viewer's phonebook ------------------------------------------------------------
 
@@ -162,6 +162,7 @@ class Directory:
         digits: str | None = None,
         via: str = "api",
         limit: int = 9,
+        address: str | None = None,
     ) -> list[ContactView]:
         """Ranked contacts matching a name or keypad digits; NotFound when none.
 
@@ -169,7 +170,9 @@ class Directory:
         so an absent name and an unshared one take the same path and give the same answer.
         """
         text, keys = self._check_query(name, digits)
-        self._limiter.check(viewer_id)
+        async with self._sessions() as session:  # limits first, in their own transactions
+            numbers = await queries.verified_phones(session, viewer_id)
+        await self._guard.lookup(viewer_id, numbers, address)
         prefixes = names.query_prefixes(text) if text else names.digits_prefixes(keys)
         async with self._sessions.begin() as session:
             public = await queries.public_owners_by_keys(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from ipaddress import ip_network
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -15,17 +16,23 @@ from bridge import contract
 from bridge.access import AccessNumber, ConnectLeg, Outcome, SpokenNames
 from bridge.agi.server import FastAgiServer, Handler
 from bridge.ami.client import AmiClient
+from bridge.ami.codes import AmiCodeConfig, AmiCodeSender
 from bridge.ami.originator import AmiOriginator, AmiOriginatorConfig
+from bridge.codes import CodeSender
+from bridge.identity import CallerIdTrust
 from bridge.originator import ClickToCall
 from bridge.prompts import NameVoice
 from bridge.speech.recognizer import default_recognizer
+from bridge.twilio.codes import TwilioCodeSender
 from bridge.twilio.config import TwilioConfig
 from bridge.twilio.originator import TwilioOriginator, make_client
 from bridge.twilio.voice import TwilioVoice
 from phonebook.app import Phonebook
 from phonebook.calls import CallLimits
 from phonebook.config import PhonebookConfig
+from phonebook.ratelimit import Backoff, Limiter, LimitRules, Window
 from phonebook.store.engine import make_engine
+from phonebook.store.limiter import RedisLimiter
 from phonebook.store.migrate import upgrade
 from phonebridge.settings import Settings
 from web import app as web
@@ -38,6 +45,8 @@ class Runtime:
     engine: AsyncEngine
     phonebook: Phonebook
     spoken: SpokenNames | None = None  # speech recognition workers, once started
+    redis: RedisLimiter | None = None
+    ami: AmiClient | None = None  # once click-to-call over AMI is built
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -46,6 +55,7 @@ class Runtime:
             default_region=settings.default_region.upper(),
             auto_verify_phones=settings.auto_verify_phones,
             lookups_per_minute=settings.lookups_per_minute,
+            claim_hours=settings.claim_hours,
         )
         limits = CallLimits(
             per_minute=settings.calls_per_minute,
@@ -55,7 +65,16 @@ class Runtime:
             max_seconds=settings.max_call_seconds,
             allowed_country_codes=settings.country_codes(),
         )
-        return cls(settings, engine, Phonebook.build(engine, config, limits))
+        redis = RedisLimiter(settings.redis_url) if settings.redis_url else None
+        limiter: Limiter | None = redis  # None: the database's own table
+        phonebook = Phonebook.build(
+            engine, config, limits, limiter=limiter, rules=limit_rules(settings)
+        )
+        return cls(settings, engine, phonebook, redis=redis)
+
+    @property
+    def trust(self) -> CallerIdTrust:
+        return CallerIdTrust(self.settings.caller_id_trust)
 
     def twilio_config(self, signing_key: str) -> TwilioConfig:
         s = self.settings
@@ -74,14 +93,29 @@ class Runtime:
 
     def api(self, click_to_call: ClickToCall | None = None) -> FastAPI:
         key = self.settings.signing_key()
-        config = ApiConfig(secret_key=key, token_minutes=self.settings.token_minutes)
+        proxies = tuple(
+            ip_network(p.strip(), strict=False)
+            for p in self.settings.trusted_proxies.split(",")
+            if p.strip()
+        )
+        config = ApiConfig(
+            secret_key=key, token_minutes=self.settings.token_minutes, trusted_proxies=proxies
+        )
         twilio = None
+        codes: CodeSender | None = None
         if self.settings.call_provider == "twilio":
             twilio_config = self.twilio_config(key)
-            twilio = TwilioVoice(self.phonebook, twilio_config)
-            originator = TwilioOriginator(make_client(twilio_config), twilio_config)
+            twilio = TwilioVoice(self.phonebook, twilio_config, self.trust)
+            client = make_client(twilio_config)
+            originator = TwilioOriginator(client, twilio_config)
             click_to_call = ClickToCall(self.phonebook.calls, originator)
-        app = create_app(self.phonebook, self.engine, config, click_to_call, twilio)
+            codes = TwilioCodeSender(client, twilio_config, sms=self.settings.verification_sms)
+        elif self.ami is not None:
+            s = self.settings
+            codes = AmiCodeSender(
+                self.ami, AmiCodeConfig(s.ami_channel_template, caller_id=s.ami_caller_id)
+            )
+        app = create_app(self.phonebook, self.engine, config, click_to_call, twilio, codes)
         web.install(app, WebConfig(poll_seconds=self.settings.web_poll_seconds))  # the page at /
         return app
 
@@ -96,6 +130,7 @@ class Runtime:
                 s.sounds_folder,
                 self.spoken_names(),
                 present_number=s.caller_id == "caller",
+                trust=self.trust,
             ),
             contract.CONNECT_SCRIPT: ConnectLeg(
                 self.phonebook, voice, s.sounds_folder, present_number=s.caller_id == "caller"
@@ -132,6 +167,7 @@ class Runtime:
             channel_template=s.ami_channel_template, caller_id=s.ami_caller_id
         )
         originator = AmiOriginator(client, self.phonebook.calls, config)
+        self.ami = client  # verification calls go through it too
         return client, ClickToCall(self.phonebook.calls, originator)
 
     async def migrate(self) -> None:
@@ -140,4 +176,23 @@ class Runtime:
     async def close(self) -> None:
         if self.spoken is not None:
             self.spoken.close()
+        if self.redis is not None:
+            await self.redis.close()
         await self.engine.dispose()
+
+
+def limit_rules(s: Settings) -> LimitRules:
+    """The abuse limits from the settings; the rest are LimitRules' defaults."""
+    return LimitRules(
+        login_account=Backoff(
+            free=s.login_free_attempts,
+            base_s=s.login_first_wait_seconds,
+            max_s=max(s.login_max_wait_seconds, s.login_first_wait_seconds),
+            forget_s=3600,
+        ),
+        register_address=Window(s.registrations_per_hour, 3600),
+        lookup_account=Window(s.lookups_per_minute, 60),
+        lookup_number=Window(s.lookups_per_minute, 60),
+        lookup_address=Window(s.lookups_per_address_per_minute, 60),
+        pin_account=Backoff(free=s.pin_free_attempts, base_s=60, max_s=86400, forget_s=86400),
+    )

@@ -36,8 +36,36 @@ class Settings(BaseSettings):
         False, description="development only: trust the number given at registration"
     )
     lookups_per_minute: int = Field(
-        30, ge=0, description="name lookups per account per minute (0 = off)"
+        30, ge=0, description="name lookups per account and per verified number per minute"
     )
+    lookups_per_address_per_minute: int = Field(
+        120, ge=0, description="name lookups per client address per minute (0 = off)"
+    )
+    caller_id_trust: Literal["attested", "pin", "network"] = Field(
+        "attested",
+        description="when caller ID stands for an account: STIR/SHAKEN A only, never, always",
+    )
+    claim_hours: float = Field(24, gt=0, description="unverified claims on a number expire")
+    redis_url: str = Field(
+        "", description="redis://… shares the abuse limits there instead of in the database"
+    )
+    trusted_proxies: str = Field(
+        "", description="comma-separated proxy networks whose X-Forwarded-For is believed"
+    )
+    login_free_attempts: int = Field(
+        5, ge=1, description="sign-ins per number before each try must wait longer"
+    )
+    login_first_wait_seconds: float = Field(
+        1, gt=0, description="the first wait once the free sign-ins are used; doubles each try"
+    )
+    login_max_wait_seconds: int = Field(900, ge=1, description="longest wait between sign-ins")
+    registrations_per_hour: int = Field(
+        10, ge=0, description="registrations per client address per hour (0 = off)"
+    )
+    pin_free_attempts: int = Field(
+        3, ge=1, description="PIN tries per account before waits (and an audit entry)"
+    )
+    verification_sms: bool = Field(True, description="Twilio: verification codes by SMS too")
     call_provider: Literal["none", "asterisk", "twilio"] = Field(
         "none", description="who places calls: Asterisk (AMI + FastAGI) or Twilio"
     )

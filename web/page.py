@@ -11,7 +11,7 @@ import jinja2
 from fastapi import Depends, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from api.auth import read_token
+from api.auth import client_address, read_token
 from api.config import ApiConfig
 from api.errors import status_for
 from phonebook.accounts import Profile
@@ -76,6 +76,11 @@ class Page:
     def me(self) -> str:
         assert self.profile is not None
         return self.profile.id
+
+    @property
+    def client(self) -> str | None:
+        """Who is asking, for the same per-address limits the API applies."""
+        return client_address(self.request, self.web.api)
 
     @property
     def csrf(self) -> str:

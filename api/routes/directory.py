@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.auth import Me, PhonebookDep
+from api.auth import ClientDep, Me, PhonebookDep
 from api.schemas import ContactOut, LookupRecordOut, LookupsOut, MatchesOut, PhonebookOut
 
 router = APIRouter(prefix="/v1", tags=["directory"])
@@ -29,8 +29,9 @@ async def lookup(
     pb: PhonebookDep,
     name: Annotated[str | None, Query(max_length=200)] = None,
     keys: Annotated[str | None, Query(max_length=60)] = None,
+    client: ClientDep = None,
 ) -> MatchesOut:
-    found = await pb.directory.lookup(me, name=name, digits=keys, via="api")
+    found = await pb.directory.lookup(me, name=name, digits=keys, via="api", address=client)
     return MatchesOut(matches=[ContactOut.of(c) for c in found])
 
 

@@ -82,7 +82,7 @@ def classify(case: Case, offered: list[str]) -> Outcome:
 async def replay(pb: Phonebook, keys: dict[str, str], corpus: list[Case]) -> list[Result]:
     """Each transcript as the SpeechResult of the first gather of a fresh Twilio call."""
     flow = CallFlow(pb, provider="twilio", speech=True, via="twilio")
-    first = await flow.start(CALLER_PHONE)
+    first = await flow.start(CALLER_PHONE, attested=True)
     assert first.state is not None, "the caller must be known"
     results = []
     for case in corpus:

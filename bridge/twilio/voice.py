@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from bridge.contract import Result
 from bridge.flow import GOODBYE, Ask, CallFlow, Connect, Finish, Heard, Turn, sound
 from bridge.flow import UNAVAILABLE as UNAVAILABLE_PROMPT
+from bridge.identity import CallerIdTrust, twilio_attested
 from bridge.prompts import CALLEE_BUSY, NO_ANSWER, SORRY
 from bridge.twilio import twiml
 from bridge.twilio.config import TwilioConfig
@@ -52,18 +53,27 @@ WHY_NOT_CONNECTED = {
 
 
 class TwilioVoice:
-    def __init__(self, phonebook: Phonebook, config: TwilioConfig) -> None:
+    def __init__(
+        self,
+        phonebook: Phonebook,
+        config: TwilioConfig,
+        trust: CallerIdTrust = CallerIdTrust.ATTESTED,
+    ) -> None:
         self._pb = phonebook
         self._config = config
-        self._flow = CallFlow(phonebook, provider="twilio", speech=config.speech, via="twilio")
+        self._flow = CallFlow(
+            phonebook, provider="twilio", speech=config.speech, via="twilio", trust=trust
+        )
 
     @property
     def config(self) -> TwilioConfig:
         return self._config
 
     async def incoming(self, form: Mapping[str, str]) -> str:
-        """A call to the access number: identify (or register) the caller, ask for a name."""
-        turn = await self._flow.start(form.get("From", ""))
+        """A call to the access number: identify (or register) the caller, ask for a name.
+        Twilio's StirVerstat says whether the carrier attested the caller ID."""
+        attested = twilio_attested(form.get("StirVerstat", ""))
+        turn = await self._flow.start(form.get("From", ""), attested)
         return await self._render(form, turn, turn.state.caller if turn.state else None)
 
     async def gather(self, form: Mapping[str, str], state_token: str) -> str:

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -49,18 +50,30 @@ class AccountRow(Base):
     # revision of the last change to anything this account shares (card, circles, grants, blocks)
     revision: Mapped[int] = mapped_column(BigInteger, nullable=False, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    pin_hash: Mapped[str | None] = mapped_column(String(200))  # access PIN for the phone
 
 
 class PhoneRow(Base):
-    """An account's own number. It stands for the account (membership, caller ID, blocks)
-    only once verified."""
+    """An account's claim on a number. It stands for the account (membership, caller ID,
+    blocks) only once verified. Several accounts may claim one number; at most one holds it
+    verified (a partial unique index), and unverified claims expire."""
 
     __tablename__ = "account_phones"
+    __table_args__ = (
+        Index(
+            "uq_account_phones_verified",
+            "e164",
+            unique=True,
+            sqlite_where=text("verified"),
+            postgresql_where=text("verified"),
+        ),
+    )
     e164: Mapped[str] = mapped_column(E164, primary_key=True)
     account_id: Mapped[str] = mapped_column(
-        ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     verified: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
 
 class EntryRow(Base):
@@ -201,3 +214,43 @@ class DeliveryRow(Base):
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, index=True
     )
+
+
+class VerificationCodeRow(Base):
+    """A one-time code proving a number for one account: sent to the number (call or SMS) and
+    typed into the API, or shown in the API and typed on the keypad from that number."""
+
+    __tablename__ = "verification_codes"
+    account_id: Mapped[str] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    e164: Mapped[str] = mapped_column(E164, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(10), nullable=False)
+    code_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class RateLimitRow(Base):
+    """One counter of the shared limiter (phonebook.limits.SqlLimiter). Times are epoch
+    milliseconds so SQLite and PostgreSQL compare them alike."""
+
+    __tablename__ = "rate_limits"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, nullable=False)
+    window_ends: Mapped[int] = mapped_column(BigInteger, nullable=False, index=True)
+    blocked_until: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class AuditRow(Base):
+    """Security events of an account (PIN set or locked, number verified), for its owner."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_account_at", "account_id", "at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[str] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False
+    )
+    kind: Mapped[str] = mapped_column(String(30), nullable=False)
+    via: Mapped[str] = mapped_column(String(10), nullable=False)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

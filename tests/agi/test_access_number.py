@@ -86,6 +86,8 @@ async def call(
     server: FastAgiServer, *keys: str, caller: str = CALLER, script: str = "access", **env: str
 ) -> Phone:
     phone = Phone(list(keys))
+    if script == "access":  # a carrier-attested caller ID (STIR_SHAKEN verified, level A)
+        env = {"agi_arg_1": "success", "agi_arg_2": "A", **env}
     peer = Peer(
         env_block(agi_callerid=caller, agi_network_script=script, **env),
         [Step(None, phone.answer)] * 200,
@@ -161,7 +163,8 @@ async def test_grant_revoked_between_lookup_and_connect(
             await pb.cards.set_grant(ids["alice"], ids["mobile"], ids["family"], "hidden")
         return phone.answer(line)
 
-    await Peer(env_block(agi_callerid=CALLER), [Step(None, revoking)] * 50).call(server.bound_port)
+    attested = env_block(agi_callerid=CALLER, agi_arg_1="success", agi_arg_2="A")
+    await Peer(attested, [Step(None, revoking)] * 50).call(server.bound_port)
     assert phone.variables["PB_RESULT"] == "unavailable" and "PB_DIAL_NUMBER" not in phone.variables
 
 
@@ -172,7 +175,7 @@ async def test_unknown_caller_is_registered_and_hears_the_code(
     codes = [p.split()[2] for p in phone.played if p.startswith("SAY DIGITS")]
     assert len(codes) == 2 and codes[0] == codes[1] and re.fullmatch(r"\d{6}", codes[0])
     assert (
-        await pb.accounts.claim("+12025550177", codes[0], "Nina New", "long-enough")
+        await pb.callers.claim("+12025550177", codes[0], "Nina New", "long-enough")
     ).name == "Nina New"
 
 

@@ -68,7 +68,8 @@ async def server(
 
 
 async def call(server: FastAgiServer, phone: SpeakingPhone) -> SpeakingPhone:
-    peer = Peer(env_block(agi_callerid=CALLER), [Step(None, phone.answer)] * 200)
+    attested = env_block(agi_callerid=CALLER, agi_arg_1="success", agi_arg_2="A")
+    peer = Peer(attested, [Step(None, phone.answer)] * 200)
     await peer.call(server.bound_port)
     return phone
 

@@ -10,7 +10,7 @@ from tests.bridge.test_flow import CALLER, ask, dial, people, said
 
 async def spoken(pb: Phonebook, heard: Heard) -> Turn:
     flow = CallFlow(pb, speech=True)
-    turn = await flow.start(CALLER)
+    turn = await flow.start(CALLER, attested=True)
     assert ask(turn).speech and said(ask(turn))[-1] == "pb-ask-name-speech"
     assert turn.state is not None
     return await flow.step(turn.state, heard)

@@ -123,7 +123,14 @@ def test_asterisklint_accepts_the_dialplan() -> None:
         text=True,
         check=False,
     )
-    assert result.returncode == 0, result.stdout + result.stderr
+    # asterisklint predates res_stir_shaken's STIR_SHAKEN() (Asterisk 16.15+): that one
+    # "missing function" is known, anything else fails
+    problems = [
+        line
+        for line in (result.stdout + result.stderr).splitlines()
+        if line.strip() and "function 'STIR_SHAKEN' does not exist" not in line
+    ]
+    assert not problems, "\n".join(problems)
 
 
 def test_the_callee_sees_the_caller_not_themselves() -> None:

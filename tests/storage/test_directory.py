@@ -7,10 +7,19 @@ import asyncio
 import random
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from phonebook.app import Phonebook
-from phonebook.errors import InvalidInput, NotFound
+from phonebook.config import PhonebookConfig
+from phonebook.errors import Conflict, InvalidInput, NotFound, PhoneTaken, RateLimited
 from phonebook.model import PUBLIC, ContactView
+from phonebook.ratelimit import AllowAll
+
+
+@pytest.fixture
+def strict(engine: AsyncEngine) -> Phonebook:
+    """Production rules (registering proves nothing); no limits in the way of the generator."""
+    return Phonebook.build(engine, PhonebookConfig(auto_verify_phones=False), limiter=AllowAll())
 
 
 async def person(pb: Phonebook, name: str, phone: str, aliases: list[str] | None = None) -> str:
@@ -208,3 +217,53 @@ async def test_concurrent_phonebook_fetches_do_not_collide(pb: Phonebook) -> Non
         await pb.cards.add(owner, "phone", "mobile", f"+1202555012{i}", {friends.id: "callable"})
     pages = await asyncio.gather(*(pb.directory.phonebook(viewer) for _ in range(6)))
     assert all(len(p.contacts) == 5 for p in pages)
+
+
+# -- generated registration and verification orders, squats included -------------------------
+
+
+@pytest.mark.parametrize("seed", range(4))
+async def test_nobody_reads_what_was_granted_to_a_number_they_did_not_prove(
+    strict: Phonebook, seed: int
+) -> None:
+    """People 0-5 register one of three numbers in a generated order (several claim the same
+    number: squats), and some of them prove it; after every step, nobody reads a value granted
+    to a number other than one they proved themselves."""
+    rng = random.Random(seed)
+    steps = [(rng.randrange(6), rng.randrange(3), rng.random() < 0.4) for _ in range(14)]
+    tag = f"s{seed}"
+    numbers = [f"+120255502{k:02d}" for k in range(3)]
+    owner = await strict.accounts.register("Owner", "+13035550100", None)
+    await strict.accounts.verify_phone(owner.phone.e164)
+    granted: dict[str, str] = {}  # entry value → the number it was granted to
+    for k, number in enumerate(numbers):
+        circle = await strict.circles.create(owner.id, f"c{k}")
+        await strict.circles.add_member(owner.id, circle.id, number)
+        value = f"secret{k}-{tag}@example.org"
+        await strict.cards.add(owner.id, "email", f"l{k}", value, {circle.id: "visible"})
+        granted[value] = number
+    accounts: dict[int, tuple[str, str]] = {}  # person → (account id, claimed number)
+    for person, k, prove in steps:
+        if person not in accounts:
+            try:
+                profile = await strict.accounts.register(f"P{person}", numbers[k], None)
+            except PhoneTaken:
+                continue
+            accounts[person] = (profile.id, numbers[k])
+        account_id, number = accounts[person]
+        if prove and await strict.accounts.exists(account_id):
+            try:
+                issued = await strict.verification.issue(account_id, number, "sms")
+                await strict.verification.confirm(account_id, number, issued.code)
+            except (PhoneTaken, Conflict, NotFound, RateLimited):
+                pass
+        for account_id, _ in accounts.values():
+            if not await strict.accounts.exists(account_id):
+                continue  # dropped with its claim: it reads nothing any more
+            proved = {
+                p.e164 for p in (await strict.accounts.profile(account_id)).phones if p.verified
+            }
+            page = await strict.directory.phonebook(account_id)
+            for view in page.contacts:
+                for entry in view.entries:
+                    assert entry.value is None or granted[entry.value] in proved

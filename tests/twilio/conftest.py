@@ -52,6 +52,18 @@ class FakeTwilioRest:
     events: list[list[str]] = field(default_factory=list)  # StatusCallbackEvent repeats its key
     auth: list[str] = field(default_factory=list)
     answer: tuple[int, dict[str, Any]] | None = None  # forced error answer
+    messages: list[dict[str, str]] = field(default_factory=list)
+
+    async def create_message(self, request: web.Request) -> web.Response:
+        form = {k: str(v) for k, v in (await request.post()).items()}
+        self.messages.append(form)
+        if self.answer:
+            status, body = self.answer
+            return web.json_response(body, status=status)
+        sid = f"SM{len(self.messages):032d}"
+        body = {"sid": sid, "account_sid": request.match_info["sid"], "status": "queued"}
+        body.update({"to": form.get("To", ""), "from": form.get("From", "")})
+        return web.json_response(body, status=201)
 
     async def create_call(self, request: web.Request) -> web.Response:
         posted = await request.post()
@@ -91,6 +103,7 @@ async def fake_rest() -> AsyncIterator[FakeTwilioRest]:
     fake = FakeTwilioRest()
     app = web.Application()
     app.router.add_post("/2010-04-01/Accounts/{sid}/Calls.json", fake.create_call)
+    app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", fake.create_message)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -50,7 +50,7 @@ async def signin(page: Anyone) -> Response:
     form = await page.form()
     try:
         account_id = await page.pb.accounts.authenticate(
-            form.get("phone", ""), form.get("password", "")
+            form.get("phone", ""), form.get("password", ""), page.client
         )
     except PhonebookError as exc:
         return page.render(
@@ -69,7 +69,7 @@ async def register(page: Anyone) -> Response:
     form = await page.form()
     try:
         profile = await page.pb.accounts.register(
-            form.get("name", ""), form.get("phone", ""), form.get("password", "")
+            form.get("name", ""), form.get("phone", ""), form.get("password", ""), page.client
         )
     except PhonebookError as exc:
         return page.render("register.html", error=exc, form=_without_secrets(form))
@@ -85,11 +85,12 @@ async def claim_form(page: Anyone) -> Response:
 async def claim(page: Anyone) -> Response:
     form = await page.form()
     try:
-        profile = await page.pb.accounts.claim(
+        profile = await page.pb.callers.claim(
             form.get("phone", ""),
             form.get("code", ""),
             form.get("name", ""),
             form.get("password", ""),
+            page.client,
         )
     except PhonebookError as exc:
         return page.render("claim.html", error=exc, form=_without_secrets(form))

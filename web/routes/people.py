@@ -21,9 +21,13 @@ async def _search(page: Page, query: str) -> tuple[list[ContactView], str | None
     compact = query.replace(" ", "").replace("-", "")
     try:
         if compact.isascii() and compact.isdigit():
-            found = await page.pb.directory.lookup(page.me, digits=compact, via="web")
+            found = await page.pb.directory.lookup(
+                page.me, digits=compact, via="web", address=page.client
+            )
         else:
-            found = await page.pb.directory.lookup(page.me, name=query, via="web")
+            found = await page.pb.directory.lookup(
+                page.me, name=query, via="web", address=page.client
+            )
     except NotFound:
         return [], page.t("book.none_found")
     except InvalidQuery:
