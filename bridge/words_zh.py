@@ -3,7 +3,7 @@ prompt ids of bridge/prompts.py WORDS; tests/bridge/test_prompts.py checks none 
 
 from __future__ import annotations
 
-from bridge import flow
+from bridge import flow, identify
 from bridge.contract import SOUND_CALLEE_BUSY, SOUND_NO_ANSWER, SOUND_SORRY
 
 WORDS_ZH: dict[str, str] = {
@@ -33,6 +33,24 @@ WORDS_ZH: dict[str, str] = {
     flow.FINISH_ONLINE: "请在网上使用这个验证码设置您的名字和密码。",
     flow.UNKNOWN_CALLER: "对不起，PhoneBridge 需要您的来电显示才能为您服务。",
     flow.TRY_LATER: "请求太多。请稍后再试。",
+    identify.REGISTERED_UNPROVED: (
+        "您已在 PhoneBridge 注册。您的来电显示无法验证，所以您的号码还没有验证。"
+    ),
+    identify.FINISH_AND_VERIFY: (
+        "请在网上使用这个验证码设置您的名字和密码，然后在那里验证您的号码。"
+    ),
+    identify.PRESS_1_TO_REPEAT: "再听一遍验证码请按一，继续请按井号键。",
+    identify.COMPLETE_ONLINE: "您的帐户还没有完成。",
+    identify.ENTER_PIN: "请输入您的 PhoneBridge 密码，然后按井号键。",
+    identify.WRONG_PIN: "密码不正确。",
+    identify.PIN_NEEDED: (
+        "您的来电显示无法验证。要从这部电话使用 PhoneBridge，请在网上设置访问密码。"
+    ),
+    identify.PROVE_OR_REGISTER: (
+        "如果您在网上注册了这个号码，请输入您的验证码或密码，然后按井号键。否则请按井号键。"
+    ),
+    identify.WRONG_CODE: "验证码不正确。",
+    identify.NUMBER_VERIFIED: "您的号码已经验证。",
     SOUND_SORRY: "对不起，PhoneBridge 现在无法接听您的电话。请稍后再试。",
     SOUND_CALLEE_BUSY: "对方正在通话中。请稍后再试。",
     SOUND_NO_ANSWER: "对方没有接听。请稍后再试。",

@@ -73,6 +73,8 @@ async def server(pb: Phonebook, tmp_path: Path) -> AsyncIterator[FastAgiServer]:
 
 async def call(server: FastAgiServer, phone: Asterisk, script: str = "access", **env: str) -> None:
     env.setdefault("agi_callerid", CALLER)
+    if script.startswith("access"):  # a carrier-attested caller ID (STIR_SHAKEN verified, A)
+        env = {"agi_arg_1": "success", "agi_arg_2": "A", **env}
     peer = Peer(env_block(agi_network_script=script, **env), [Step(None, phone.answer)] * 200)
     await peer.call(server.bound_port)
 

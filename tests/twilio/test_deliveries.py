@@ -34,7 +34,7 @@ async def test_simultaneous_deliveries_of_one_token_do_the_work_once(
     assert {r.status_code for r in answers} == {200}
     assert len({r.text for r in answers}) == 1  # one answer, so one registration code
     assert "registered" in answers[0].text
-    assert await pb.accounts.identify_caller("+12025550177") is not None
+    assert (await pb.callers.resolve("+12025550177")).holder is not None
 
 
 async def test_tokens_of_any_length_work(twilio: Twilio) -> None:
