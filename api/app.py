@@ -25,6 +25,7 @@ def create_app(
     config: ApiConfig,
     click_to_call: ClickToCall | None = None,
     twilio: TwilioVoice | None = None,
+    metrics: Metrics | None = None,  # in the runtime's registry, next to the bridge's
 ) -> FastAPI:
     app = FastAPI(
         title="PhoneBridge",
@@ -36,7 +37,7 @@ def create_app(
     app.state.config = config
     app.state.click_to_call = click_to_call
     app.state.twilio = twilio
-    app.state.metrics = Metrics()
+    app.state.metrics = metrics if metrics is not None else Metrics()
     errors.install(app)
 
     @app.middleware("http")
