@@ -212,8 +212,8 @@ def test_doctor_command_reports_each_check(folder: Path) -> None:
     assert "fix: run `phonebridge db upgrade`" in stale.stdout
 
 
-def test_sigterm_before_anything_is_served_is_still_clean(folder: Path) -> None:
-    """`phonebridge agi` alone (no HTTP): SIGTERM right after it listens."""
+def test_the_agi_command_alone_stops_clean_on_ctrl_c(folder: Path) -> None:
+    """`phonebridge agi` (no HTTP): SIGINT right after it is ready."""
     agi = free_port()
     log = folder / "agi.log"
     with log.open("w") as out:
