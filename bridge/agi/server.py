@@ -59,7 +59,8 @@ class FastAgiServer:
         self._result_variable = result_variable
         self._metrics = metrics if metrics is not None else AgiMetrics(scripts=handlers)
         self._connections: set[asyncio.Task[None]] = set()  # every allowed connection
-        self._pending: dict[asyncio.StreamWriter, bool] = {}  # oldest first → evicted?
+        self._pending: dict[asyncio.StreamWriter, None] = {}  # oldest first
+        self._evicted: set[asyncio.StreamWriter] = set()  # closed to make room, not yet seen
         self._calls = 0  # connections whose environment arrived
         self._server: asyncio.Server | None = None
 
@@ -147,11 +148,12 @@ class FastAgiServer:
         """The environment block, or None (logged and counted) when none came."""
         if len(self._pending) >= self._max_pending:  # make room: close the oldest idler
             oldest = next(iter(self._pending))
-            self._pending[oldest] = True
+            del self._pending[oldest]
+            self._evicted.add(oldest)
             oldest.close()  # its reader sees the end of the stream
-        self._pending[writer] = False
+        self._pending[writer] = None
         self._metrics.pending.set(len(self._pending))
-        reason, level = "", logging.DEBUG
+        reason = ""
         try:
             return await asyncio.wait_for(read_environment(reader), self._header_timeout)
         except AgiConnectionClosed:
@@ -159,16 +161,18 @@ class FastAgiServer:
         except TimeoutError:
             reason = "timeout"
         except AgiProtocolError as exc:
-            reason, level = "garbage", logging.WARNING
+            reason = "garbage"
             log.warning("FastAGI peer sent no usable environment: %s", exc)
         except OSError:
             reason = "reset"
         finally:
-            evicted = self._pending.pop(writer, False)
+            self._pending.pop(writer, None)
+            evicted = writer in self._evicted
+            self._evicted.discard(writer)
             self._metrics.pending.set(len(self._pending))
         reason = "evicted" if evicted else reason
         self._metrics.dropped.labels(reason).inc()
-        if level == logging.DEBUG:
+        if reason != "garbage":  # probes, resets and idlers are no news
             log.debug("FastAGI connection ended before its environment: %s", reason)
         return None
 
