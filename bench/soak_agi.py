@@ -142,7 +142,9 @@ def seed_database(url: str, accounts: int) -> Seeded:
             return Seeded(**json.load(f))
 
 
-def start_server(folder: Path, url: str, calls: int) -> tuple[subprocess.Popen[bytes], int, int]:
+def start_server(
+    folder: Path, url: str, calls: int, deadline_s: float
+) -> tuple[subprocess.Popen[bytes], int, int]:
     http, agi = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PHONEBRIDGE_")}
     env.update(
@@ -156,6 +158,7 @@ def start_server(folder: Path, url: str, calls: int) -> tuple[subprocess.Popen[b
         PHONEBRIDGE_CONCURRENT_CALLS_PER_CALLER="1000000",
         PHONEBRIDGE_CONCURRENT_CALLS_TOTAL="1000000",
         PHONEBRIDGE_LOG_LEVEL="warning",  # one info line per call would be the largest cost
+        PHONEBRIDGE_SHUTDOWN_DEADLINE_SECONDS=str(deadline_s),
     )
     with (folder / "serve.log").open("w") as log:
         proc = subprocess.Popen(
@@ -192,13 +195,19 @@ async def main() -> None:
     parser.add_argument("--calls", type=int, default=200, help="concurrent calls")
     parser.add_argument("--pace", type=float, default=1.0, help="1 = real-time prompts and keys")
     parser.add_argument("--accounts", type=int, default=20_000)
+    parser.add_argument(
+        "--stop-deadline",
+        type=float,
+        default=60.0,
+        help="PHONEBRIDGE_SHUTDOWN_DEADLINE_SECONDS: above the longest call, so all finish",
+    )
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="pb-soak-"))
     url = f"sqlite+aiosqlite:///{folder / 'soak.db'}"
     seeded = seed_database(url, args.accounts)
     plan = plan_for(seeded, 2_000, random.Random(1))
-    proc, http, agi = start_server(folder, url, args.calls)
+    proc, http, agi = start_server(folder, url, args.calls, args.stop_deadline)
     load_before = os.getloadavg()
     print(
         f"phonebridge serve pid {proc.pid} (SQLite, {args.accounts:,} accounts, {CALLERS} "
@@ -247,9 +256,9 @@ async def main() -> None:
     print(f"dialled {tally.dialled}; ended otherwise: {dict(tally.other) or 'none'}")
     print(f"server's own FastAGI outcomes (/metrics, before the stop): {outcomes}")
     print(
-        f"stop: SIGTERM with {in_flight} calls in progress: {tally.calls - calls_at_stop} "
-        f"finished, {sum(tally.errors.values()) - errors_at_stop} errors; server exit code "
-        f"{returncode}"
+        f"stop: SIGTERM with {in_flight} calls in progress (deadline {args.stop_deadline:g} s): "
+        f"{tally.calls - calls_at_stop} finished, {sum(tally.errors.values()) - errors_at_stop} "
+        f"errors; server exit code {returncode}"
     )
     print(
         f"server CPU {cpu:.0f} s ({cpu / elapsed * 100:.0f} % of one core); load average "

@@ -37,6 +37,7 @@ class CannotStart(Exception):
 
 
 async def serve(runtime: Runtime, host: str, port: int, *, http: bool = True) -> None:
+    """Start, serve until SIGTERM/SIGINT, stop: the numbered steps run in this order."""
     s = runtime.settings
     deadline = s.shutdown_deadline_seconds
     with StopSignals() as stop, contextlib.ExitStack() as sockets:

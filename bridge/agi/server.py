@@ -62,6 +62,7 @@ class FastAgiServer:
         self._pending: dict[asyncio.StreamWriter, None] = {}  # oldest first
         self._evicted: set[asyncio.StreamWriter] = set()  # closed to make room, not yet seen
         self._calls = 0  # connections whose environment arrived
+        self._cutting = False  # stopping, past the deadline: cancelled calls still get a result
         self._server: asyncio.Server | None = None
 
     @property
@@ -100,15 +101,16 @@ class FastAgiServer:
         if self._connections:
             _, unfinished = await asyncio.wait(set(self._connections), timeout=deadline_s)
             cut = self._calls
-            for task in unfinished:
-                task.cancel()
+            self.cut()
             await asyncio.gather(*unfinished, return_exceptions=True)
         if self._server is not None:
             await self._server.wait_closed()
         return cut
 
     def cut(self) -> None:
-        """End every connection now (a second stop signal)."""
+        """End every connection now; a call still gets PB_RESULT=timeout (the dialplan
+        apologises) if its channel answers within a second."""
+        self._cutting = True
         for task in self._connections:
             task.cancel()
 
@@ -138,6 +140,10 @@ class FastAgiServer:
             env = await self._environment(reader, writer)
             if env is not None:
                 await self._call(AgiSession(reader, writer, env))
+        except asyncio.CancelledError:
+            if not self._cutting:
+                raise
+            _uncancel()  # cut on purpose: the connection ends here, as any other
         finally:
             self._connections.discard(task)
             await _close(writer)
@@ -187,10 +193,21 @@ class FastAgiServer:
             session.caller_id,
         )
         try:
-            result = await self._run(session, busy)
+            try:
+                result = await self._run(session, busy)
+            except asyncio.CancelledError:
+                if not self._cutting:
+                    raise
+                _uncancel()
+                result = Result.TIMEOUT  # the stop deadline passed
             # the guaranteed exit status, when the channel still takes commands
             with contextlib.suppress(AgiError, TimeoutError, OSError):
-                await session.command("SET VARIABLE", self._result_variable, result, timeout_s=5)
+                await session.command(
+                    "SET VARIABLE",
+                    self._result_variable,
+                    result,
+                    timeout_s=1 if self._cutting else 5,
+                )
         finally:
             self._calls -= 1
             self._metrics.in_progress.set(self._calls)
@@ -222,3 +239,11 @@ async def _close(writer: asyncio.StreamWriter) -> None:
     writer.close()
     with contextlib.suppress(OSError, TimeoutError):
         await asyncio.wait_for(writer.wait_closed(), 2)
+
+
+def _uncancel() -> None:
+    """Take back a cancellation that was caught on purpose, so later awaits and timeouts in
+    this task behave (Python 3.11 also logs a cancelled connection task as an error)."""
+    task = asyncio.current_task()
+    if task is not None:
+        task.uncancel()

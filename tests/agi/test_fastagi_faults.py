@@ -17,7 +17,7 @@ from prometheus_client import CollectorRegistry
 from bridge.agi.server import FastAgiServer
 from bridge.agi.session import AgiSession
 from bridge.metrics import AgiMetrics
-from tests.agi.peer import Peer, env_block
+from tests.agi.peer import Peer, Step, env_block
 
 Handler = Callable[[AgiSession], Awaitable[str]]
 
@@ -140,3 +140,24 @@ async def test_a_failing_handler_is_logged_without_its_message(
     assert "+12025550123" not in caplog.text and failure.exc_info is None
     assert "builtins.LookupError" in text and "builtins.RuntimeError" in text
     assert 'raise LookupError(f"no row for {number}")' in text  # where it broke
+
+
+async def test_calls_past_the_stop_deadline_still_get_a_result(
+    served: Served, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def endless(session: AgiSession) -> str:
+        await session.answer()
+        await asyncio.Event().wait()  # a caller who never finishes
+        return "dial"
+
+    server = await served.start({"access": endless})
+    peer = asyncio.create_task(
+        Peer(env_block(), [Step(b"ANSWER\n", [b"200 result=0\n"])]).call(server.bound_port)
+    )
+    while server.active_calls < 1:
+        await asyncio.sleep(0.01)
+    server.stop_accepting()
+    assert await server.drain(0.1) == 1  # one call cut
+    assert (await peer).received[-1] == b"SET VARIABLE PB_RESULT timeout\n"  # "sorry"
+    assert served.value("phonebridge_agi_sessions_total", script="access", result="timeout") == 1
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
