@@ -11,10 +11,12 @@ login works (when Asterisk places the calls)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib.util
 import logging
 import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -151,7 +153,19 @@ def _schema(url: str, shown: str, current: tuple[str, ...], will_migrate: bool) 
 
 
 def _current_heads(conn: Connection) -> tuple[str, ...]:
-    return tuple(MigrationContext.configure(conn).get_current_heads())
+    with _quiet("alembic.runtime.migration"):  # "Context impl …" is no news here
+        return tuple(MigrationContext.configure(conn).get_current_heads())
+
+
+@contextlib.contextmanager
+def _quiet(logger: str) -> Iterator[None]:
+    quieted = logging.getLogger(logger)
+    level = quieted.level
+    quieted.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        quieted.setLevel(level)
 
 
 def _missing_sqlite_file(url: str) -> Path | None:
@@ -277,20 +291,17 @@ def _sound_in(places: list[Path], name: str) -> bool:
 
 async def check_ami(host: str, port: int, username: str, secret: str) -> Finding:
     client = AmiClient(host, port, username, secret, events=False, connect_timeout_s=AMI_TIMEOUT_S)
-    quiet = logging.getLogger("bridge.ami.client")  # its retries are no news here
-    level = quiet.level
-    quiet.setLevel(logging.CRITICAL)
-    client.start()
-    try:
-        async with asyncio.timeout(AMI_TIMEOUT_S):
-            while not client.connected and not client.auth_failed:
-                await asyncio.sleep(0.05)
-    except TimeoutError:
-        pass
-    finally:
-        connected, refused = client.connected, client.auth_failed
-        await client.close()
-        quiet.setLevel(level)
+    with _quiet("bridge.ami.client"):  # its retries and refusals are no news here
+        client.start()
+        try:
+            async with asyncio.timeout(AMI_TIMEOUT_S):
+                while not client.connected and not client.auth_failed:
+                    await asyncio.sleep(0.05)
+        except TimeoutError:
+            pass
+        finally:
+            connected, refused = client.connected, client.auth_failed
+            await client.close()
     if connected:
         return ok("ami", f"logged in to {host}:{port} as {username}")
     if refused:
