@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -14,6 +14,7 @@ from phonebook.directory import LookupRecord, PhonebookPage
 from phonebook.model import ContactView, Entry
 
 LevelName = Literal["hidden", "callable", "visible"]
+Language = Literal["en", "zh"]  # phonebook.language.LANGUAGES
 
 
 class Strict(BaseModel):
@@ -62,6 +63,7 @@ class MeOut(BaseModel):
     name: str
     aliases: list[str]
     phones: list[PhoneOut]
+    language: Language = Field(description="what the access number speaks to you")
 
     @classmethod
     def of(cls, p: Profile) -> MeOut:
@@ -70,12 +72,16 @@ class MeOut(BaseModel):
             name=p.name,
             aliases=list(p.aliases),
             phones=[PhoneOut(phone=x.e164, verified=x.verified) for x in p.phones],
+            language=cast(Language, p.language),
         )
 
 
 class MePatch(Strict):
     name: str | None = Field(default=None, max_length=200)
     aliases: list[str] | None = Field(default=None, max_length=50)
+    language: Language | None = Field(
+        default=None, description="en or zh: the access number's prompts for you"
+    )
 
 
 class EntryIn(Strict):

@@ -27,9 +27,13 @@ sys.path.insert(0, str(ROOT))
 
 from bench.spawn import spawn  # noqa: E402
 from bridge.ami.client import AmiClient  # noqa: E402
-from tests.ami.peer import captured_originate_replies, for_action  # noqa: E402
-from tests.captures import ami_transcript  # noqa: E402
+from bridge.ami.testing import (  # noqa: E402
+    ami_transcript,
+    captured_originate_replies,
+    for_action,
+)
 
+CAPTURES = ROOT / "tests" / "fixtures" / "asterisk-captures"  # read as data, not imported
 CAPTURE = "ami-originate-success"
 FLOODED = (
     b"Event: Newchannel\r\n",
@@ -47,7 +51,7 @@ TICK_S = 0.01  # the flood is written in batches, 100 a second
 def login_replies() -> tuple[bytes, bytes]:
     """The captured banner, and everything Asterisk sent between Login and the next action
     (the response, FullyBooted, SuccessfulAuth), with the capture's ActionID."""
-    blocks = ami_transcript(CAPTURE)
+    blocks = ami_transcript(CAPTURES, CAPTURE)
     banner = blocks[0].data
     after = list(itertools.dropwhile(lambda b: b"Action: Login" not in b.data, blocks))[1:]
     replies = itertools.takewhile(lambda b: b.direction == "RECV", after)
@@ -59,7 +63,7 @@ def other_calls(variants: int = 1000) -> list[bytes]:
     same bytes and lengths, other Uniqueids, Linkedids and channel names."""
     events = [
         b.data
-        for b in ami_transcript(CAPTURE)
+        for b in ami_transcript(CAPTURES, CAPTURE)
         if b.direction == "RECV" and b.data.startswith(FLOODED)
     ]
     out = []
@@ -76,7 +80,7 @@ class Asterisk:
 
     def __init__(self) -> None:
         self.banner, self.login = login_replies()
-        self.queued, self.outcome = captured_originate_replies()
+        self.queued, self.outcome = captured_originate_replies(CAPTURES)
         self.events = itertools.cycle(other_calls())
         self.rate = 0
         self.sent = 0

@@ -1,5 +1,5 @@
 """How well spoken names resolve: every transcript of the mis-transcription corpus
-(tests/twilio/mistranscriptions.py) through the call flow the Twilio gather step runs, on a
+(bridge/twilio/mistranscriptions.py) through the call flow the Twilio gather step runs, on a
 phonebook seeded through the real use cases on a temporary SQLite database.
 
     python bench/bench_matching.py [--show wrong,ambiguous_without,not_found]
@@ -23,11 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from phonebook.app import Phonebook  # noqa: E402
-from phonebook.config import PhonebookConfig  # noqa: E402
-from phonebook.store.engine import make_engine  # noqa: E402
-from phonebook.store.migrate import upgrade  # noqa: E402
-from tests.twilio.mistranscriptions import (  # noqa: E402
+from bridge.twilio.testing import (  # noqa: E402
     CORPUS,
     OUTCOMES,
     PEOPLE,
@@ -36,6 +32,10 @@ from tests.twilio.mistranscriptions import (  # noqa: E402
     seed,
     shares,
 )
+from phonebook.app import Phonebook  # noqa: E402
+from phonebook.config import PhonebookConfig  # noqa: E402
+from phonebook.store.engine import make_engine  # noqa: E402
+from phonebook.store.migrate import upgrade  # noqa: E402
 
 WIDTH = 10
 # column heads: "menu+" is a menu with the right person in it, "menu-" one without

@@ -10,9 +10,13 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from bridge import flow
+from bridge import contract, flow
+from bridge.words_zh import WORDS_ZH
+from phonebook.names import has_han
 
-SORRY = "pb-sorry"  # played by the dialplan itself when the bridge is down
+SORRY = contract.SOUND_SORRY  # played by the dialplan itself when the bridge is down
+CALLEE_BUSY = contract.SOUND_CALLEE_BUSY  # by the dialplan after Dial(): the caller hears why
+NO_ANSWER = contract.SOUND_NO_ANSWER
 
 WORDS: dict[str, str] = {
     flow.WELCOME: "Welcome to PhoneBridge.",
@@ -46,7 +50,20 @@ WORDS: dict[str, str] = {
     flow.UNKNOWN_CALLER: "Sorry, PhoneBridge needs your caller ID to help you.",
     flow.TRY_LATER: "Too many requests. Please try again later.",
     SORRY: "Sorry, PhoneBridge cannot take your call right now. Please try again later.",
+    CALLEE_BUSY: "That person is on another call. Please try again later.",
+    NO_ANSWER: "There was no answer. Please try again later.",
 }
+
+# every fixed prompt, per account language (phonebook/language.py), and the espeak-ng voice
+# that speaks it; Asterisk finds them under sounds/<language>/<PB_SOUNDS>/
+WORDS_BY_LANGUAGE: dict[str, dict[str, str]] = {"en": WORDS, "zh": WORDS_ZH}
+VOICES = {"en": "en-us", "zh": "cmn"}
+
+
+def words(language: str) -> dict[str, str]:
+    """The prompts' words in ``language``; English for any prompt not translated yet."""
+    return {**WORDS, **WORDS_BY_LANGUAGE.get(language, {})}
+
 
 # Asterisk picks the file whose format needs the least transcoding for the channel's codec.
 FORMATS = {
@@ -118,17 +135,25 @@ async def speak(
     return written
 
 
-async def build(folder: Path, *, voice: str = "en-us") -> list[Path]:
-    """Regenerate every fixed prompt into ``folder``."""
+async def build(folder: Path, *, language: str = "en", voice: str | None = None) -> list[Path]:
+    """Regenerate every fixed prompt of ``language`` into ``folder`` (for Asterisk:
+    sounds/<language>/<PB_SOUNDS>)."""
     written: list[Path] = []
-    for prompt_id, words in WORDS.items():
-        written += await speak(words, folder / prompt_id, voice=voice)
+    for prompt_id, text in words(language).items():
+        written += await speak(text, folder / prompt_id, voice=voice or VOICES[language])
     return written
 
 
-def name_file_id(name: str) -> str:
-    """The sound file id of a spoken name: stable per name, safe as a file name."""
-    return "name-" + hashlib.sha256(name.encode()).hexdigest()[:16]
+def name_voice(name: str, default: str) -> str:
+    """A Han name is spoken by the Mandarin voice: an English voice reads each character as
+    "Chinese letter"."""
+    return VOICES["zh"] if has_han(name) else default
+
+
+def name_file_id(name: str, voice: str = "en-us") -> str:
+    """The sound file id of a spoken name: stable per name and voice, safe as a file name."""
+    key = name if voice == "en-us" else f"{voice}:{name}"
+    return "name-" + hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
 class NameVoice:
@@ -161,13 +186,14 @@ class NameVoice:
         """The file id (relative to the folder) to play for ``name``, or None to spell it."""
         if self._folder is None:
             return None
-        file_id = name_file_id(name)
+        voice = name_voice(name, self._voice)
+        file_id = name_file_id(name, voice)
         target = self._folder / file_id
         lock = self._locks.setdefault(file_id, asyncio.Lock())
         async with lock:
             if not target.with_suffix(".sln").exists():
                 try:
-                    await speak(name, target, voice=self._voice, formats=("sln", "ulaw", "alaw"))
+                    await speak(name, target, voice=voice, formats=("sln", "ulaw", "alaw"))
                 except (SpeechToolsMissing, RuntimeError, OSError):
                     return None
         return file_id

@@ -52,6 +52,7 @@ class Profile:
     name: str
     aliases: tuple[str, ...]
     phones: tuple[Phone, ...]
+    language: str = "en"  # phonebook/language.py
 
     @property
     def phone(self) -> Phone:
@@ -275,6 +276,7 @@ async def _profile(session: AsyncSession, account_id: str) -> Profile:
         account.name,
         tuple(account.aliases or ()),
         tuple(Phone(p.e164, p.verified) for p in phones),
+        account.language,
     )
 
 

@@ -13,6 +13,7 @@ from phonebook.circles import Circles
 from phonebook.config import PhonebookConfig
 from phonebook.deliveries import Deliveries
 from phonebook.directory import Directory
+from phonebook.language import Languages
 from phonebook.store.engine import make_sessionmaker
 
 
@@ -24,6 +25,7 @@ class Phonebook:
     directory: Directory
     calls: Calls
     deliveries: Deliveries
+    languages: Languages
 
     @classmethod
     def build(
@@ -38,4 +40,5 @@ class Phonebook:
             directory=directory,
             calls=Calls(sessions, directory, limits or CallLimits()),
             deliveries=Deliveries(sessions),
+            languages=Languages(sessions),
         )

@@ -4,7 +4,6 @@ time. Everything here goes through ``policy.project`` / ``policy.dialable``."""
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -57,11 +56,6 @@ def _parse_token(token: str) -> int:
     if token.startswith("r") and token[1:].isdigit() and len(token) < 20:
         return int(token[1:])
     raise InvalidInput("That sync token is not one this server gave out.", code="invalid_token")
-
-
-def _count_chars(query: str) -> int:
-    # a Han character is a whole syllable: "伟" is as specific as two Latin letters
-    return sum(2 if unicodedata.east_asian_width(ch) == "W" else 1 for ch in query)
 
 
 class Directory:
@@ -225,7 +219,7 @@ class Directory:
             raise InvalidQuery("Give either a name or keypad digits.")
         if name is not None:
             text = names.normalize(name[: MAX_QUERY + 1])
-            if len(name) > MAX_QUERY or _count_chars(text) < self._config.min_query_chars:
+            if len(name) > MAX_QUERY or names.query_length(text) < self._config.min_query_chars:
                 raise InvalidQuery(
                     f"A name query needs {self._config.min_query_chars} to {MAX_QUERY} characters."
                 )

@@ -63,11 +63,17 @@ def _parser(settings: Settings) -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database schema")
     db.add_argument("action", choices=["upgrade"])
     sub.add_parser("demo", help="seed a small phonebook to try")
-    prompts = sub.add_parser("prompts", help="sound files for Asterisk")
-    prompts_sub = prompts.add_subparsers(dest="action", required=True)
+    prompts_cmd = sub.add_parser("prompts", help="sound files for Asterisk")
+    prompts_sub = prompts_cmd.add_subparsers(dest="action", required=True)
     build = prompts_sub.add_parser("build", help="speak every fixed prompt into a folder")
-    build.add_argument("folder", type=Path)
-    build.add_argument("--voice", default="en-us", help="espeak-ng voice")
+    build.add_argument("folder", type=Path, help="e.g. /var/lib/asterisk/sounds/en/phonebridge")
+    build.add_argument(
+        "--language",
+        choices=sorted(prompts.WORDS_BY_LANGUAGE),
+        default="en",
+        help="whose words: en, or zh (Mandarin, espeak-ng's cmn voice)",
+    )
+    build.add_argument("--voice", default=None, help="espeak-ng voice (default: the language's)")
     accounts = sub.add_parser("accounts", help="operator commands on accounts")
     accounts_sub = accounts.add_subparsers(dest="action", required=True)
     verify = accounts_sub.add_parser("verify", help="mark a phone number verified")
@@ -85,7 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     logs.configure(settings.log_level)
     if args.command == "prompts":
         try:
-            written = asyncio.run(prompts.build(args.folder, voice=args.voice))
+            written = asyncio.run(
+                prompts.build(args.folder, language=args.language, voice=args.voice)
+            )
         except prompts.SpeechToolsMissing as exc:
             print(f"phonebridge: {exc}", file=sys.stderr)
             return 1

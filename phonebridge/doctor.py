@@ -37,8 +37,8 @@ AMI_TIMEOUT_S = 3.0
 SOUND_FORMATS = frozenset(
     {"sln", "sln16", "ulaw", "alaw", "wav", "WAV", "gsm", "g722", "g729", "siren7", "ogg"}
 )
-CORE_SOUNDS = ("silence/1", "beep")  # GET DATA needs a file to play; RECORD FILE beeps
-LANGUAGES = ("en",)
+# SAY DIGITS / SAY ALPHA read codes and spell names; RECORD FILE beeps (dialplan/README.md)
+CORE_SOUNDS = ("beep", "digits/1", "letters/a")
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,8 +232,8 @@ def check_name_sounds(folder: Path) -> Finding:
 
 
 def check_sounds(sounds: Path, prompt_folder: str) -> list[Finding]:
-    """The prompts and the core sounds, where Asterisk looks: <sounds>/<lang>/<file>, then
-    <sounds>/<file>."""
+    """The prompts of every language and the core English sounds, where Asterisk looks:
+    <sounds>/<language>/<file>, then <sounds>/<file>."""
     if not sounds.is_dir():
         return [
             Finding(
@@ -244,30 +244,33 @@ def check_sounds(sounds: Path, prompt_folder: str) -> list[Finding]:
             )
         ]
     findings = []
-    for lang in LANGUAGES:
+    for lang in prompts.WORDS_BY_LANGUAGE:
         places = [sounds / lang / prompt_folder, sounds / prompt_folder]
-        missing = [p for p in sorted(prompts.WORDS) if not _sound_in(places, p)]
+        wanted = sorted(prompts.words(lang))
+        missing = [p for p in wanted if not _sound_in(places, p)]
         if missing:
+            build = f"phonebridge prompts build {places[0]}"
             findings.append(
                 Finding(
                     "prompts",
-                    f"{len(missing)} of {len(prompts.WORDS)} prompts missing in {places[0]} "
+                    f"{len(missing)} of {len(wanted)} prompts missing in {places[0]} "
                     f"({', '.join(missing[:3])}{', …' if len(missing) > 3 else ''})",
-                    f"phonebridge prompts build {places[0]}",
+                    build if lang == "en" else f"{build} --language {lang}",
                 )
             )
         else:
-            findings.append(ok("prompts", f"all {len(prompts.WORDS)} prompts in {places[0]}"))
-        core = [c for c in CORE_SOUNDS if not _sound_in([sounds / lang, sounds], c)]
-        if core:
-            findings.append(
-                Finding(
-                    "prompts",
-                    f"Asterisk's core sounds are missing in {sounds / lang} ({', '.join(core)})",
-                    "install Asterisk's core English sounds (Debian: asterisk-core-sounds-en; "
-                    "source: make install-core-sounds / menuselect CORE-SOUNDS-EN-*)",
-                )
+            findings.append(ok("prompts", f"all {len(wanted)} prompts in {places[0]}"))
+    core = [c for c in CORE_SOUNDS if not _sound_in([sounds / "en", sounds], c)]
+    if core:
+        findings.append(
+            Finding(
+                "prompts",
+                f"Asterisk's core English sounds are missing in {sounds / 'en'} "
+                f"({', '.join(core)})",
+                "install them (Debian: asterisk-core-sounds-en; from source: "
+                "make install of the core sounds)",
             )
+        )
     return findings
 
 

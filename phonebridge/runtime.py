@@ -102,9 +102,15 @@ class Runtime:
         self.phonebook.accounts.on_name_change(voice.prepare)  # names are spoken when set
         handlers: dict[str, Handler] = {
             contract.ACCESS_SCRIPT: AccessNumber(
-                self.phonebook, voice, s.sounds_folder, self.spoken_names()
+                self.phonebook,
+                voice,
+                s.sounds_folder,
+                self.spoken_names(),
+                present_number=s.caller_id == "caller",
             ),
-            contract.CONNECT_SCRIPT: ConnectLeg(self.phonebook),
+            contract.CONNECT_SCRIPT: ConnectLeg(
+                self.phonebook, voice, s.sounds_folder, present_number=s.caller_id == "caller"
+            ),
             contract.OUTCOME_SCRIPT: Outcome(self.phonebook),
         }
         return FastAgiServer(

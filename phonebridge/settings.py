@@ -84,6 +84,14 @@ class Settings(BaseSettings):
             "the start-up check can see the prompts; empty = not checked"
         ),
     )
+    caller_id: Literal["access", "caller"] = Field(
+        "access",
+        description=(
+            "Asterisk: number callees see with the caller's name: the access number "
+            "(PB_ACCESS_NUMBER in the dialplan) or the caller's verified number (only where "
+            "the trunk lets you send numbers that are not yours)"
+        ),
+    )
     name_sounds_dir: str = Field(
         "",
         description="folder for spoken names (<sounds>/names for Asterisk); empty = spell",

@@ -1,70 +1,35 @@
 """The byte-exact transcripts recorded from a real Asterisk 22, kept in the repository under
-tests/fixtures/asterisk-captures (a copy of ../shared/asterisk-captures, byte for byte)."""
+tests/fixtures/asterisk-captures (a copy of ../shared/asterisk-captures, byte for byte).
+
+The parsers ship with the code they stand in for (``bridge.agi.testing``,
+``bridge.ami.testing``) and take the folder; these read this repository's copy."""
 
 from __future__ import annotations
 
-import ast
-import re
-from dataclasses import dataclass, field
 from pathlib import Path
+
+from bridge.agi import testing as agi_testing
+from bridge.agi.testing import AgiExchange, AgiScenario
+from bridge.ami import testing as ami_testing
+from bridge.ami.testing import AmiBlock
 
 CAPTURES = Path(__file__).resolve().parent / "fixtures" / "asterisk-captures"
 
-
-@dataclass
-class AgiExchange:
-    command: bytes  # what the FastAGI server sent
-    replies: list[bytes]  # what Asterisk sent back before the next command (may be HANGUP + reply)
-
-
-@dataclass
-class AgiScenario:
-    name: str
-    environment: bytes  # the agi_* block, with its empty line
-    exchanges: list[AgiExchange] = field(default_factory=list)
+__all__ = [
+    "CAPTURES",
+    "AgiExchange",
+    "AgiScenario",
+    "AmiBlock",
+    "agi_scenarios",
+    "ami_transcript",
+]
 
 
 def agi_scenarios() -> dict[str, AgiScenario]:
     """Every FastAGI scenario of fastagi-session.txt and fastagi-sipp-session.txt."""
-    scenarios: dict[str, AgiScenario] = {}
-    for name in ("fastagi-session.txt", "fastagi-sipp-session.txt"):
-        text = (CAPTURES / name).read_text()
-        for block in re.split(r"^SCENARIO ", text, flags=re.M)[1:]:
-            title = block.split(":", 1)[0].strip()
-            transcript = block.split("--- full FastAGI transcript ---", 1)[1]
-            transcript = transcript.split("--- environment block", 1)[0]
-            scenario = AgiScenario(title, b"")
-            for line in transcript.splitlines():
-                m = re.match(r"^\+\s*[\d.]+\s+(<<<|>>>) (b'.*')$", line)
-                if not m:
-                    continue
-                data = ast.literal_eval(m.group(2))
-                if m.group(1) == ">>>":
-                    scenario.exchanges.append(AgiExchange(data, []))
-                elif scenario.exchanges:
-                    scenario.exchanges[-1].replies.append(data)
-                else:
-                    scenario.environment += data
-            scenarios[title] = scenario
-    return scenarios
-
-
-@dataclass
-class AmiBlock:
-    direction: str  # "SEND" (client → Asterisk), "RECV" (Asterisk → client) or "EOF"
-    data: bytes
+    return agi_testing.agi_scenarios(CAPTURES)
 
 
 def ami_transcript(name: str) -> list[AmiBlock]:
     """An ami-*.txt transcript as blocks of exact bytes (CRLF kept)."""
-    raw = (CAPTURES / f"{name}.txt").read_bytes()
-    blocks = []
-    for match in re.finditer(
-        rb"^### \+[\d.]+ (SEND|RECV) (\d+) bytes\n|^### \+[\d.]+ (EOF)", raw, re.M
-    ):
-        if match.group(3):
-            blocks.append(AmiBlock("EOF", b""))
-            continue
-        size = int(match.group(2))  # the marker says how many exact bytes follow
-        blocks.append(AmiBlock(match.group(1).decode(), raw[match.end() : match.end() + size]))
-    return blocks
+    return ami_testing.ami_transcript(CAPTURES, name)

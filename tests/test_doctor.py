@@ -94,20 +94,30 @@ def test_spoken_names_folder(tmp_path: Path) -> None:
 
 def test_prompts_and_core_sounds(tmp_path: Path) -> None:
     sounds = tmp_path / "sounds"
+    english = sorted(prompts.words("en"))
     (sounds / "en" / "phonebridge").mkdir(parents=True)
-    for prompt_id in list(prompts.WORDS)[:-2]:  # all but two
+    for prompt_id in english[:-2]:  # all but two
         (sounds / "en" / "phonebridge" / f"{prompt_id}.ulaw").write_bytes(b"\xff")
-    findings = doctor.check_sounds(sounds, "phonebridge")
-    assert [f.check for f in findings] == ["prompts", "prompts"]
-    missing, core = findings
-    assert missing.problem.startswith(f"2 of {len(prompts.WORDS)} prompts missing in")
-    assert missing.fix == f"phonebridge prompts build {sounds / 'en' / 'phonebridge'}"
-    assert "silence/1, beep" in core.problem and "core English sounds" in core.fix
-    for prompt_id in list(prompts.WORDS)[-2:]:  # a format Asterisk reads, outside en/: found
+    problems = [f for f in doctor.check_sounds(sounds, "phonebridge") if not f.ok]
+    assert len(problems) == 3
+    en, zh, core = (
+        next(f for f in problems if f"in {sounds / 'en' / 'phonebridge'} " in f.problem),
+        next(f for f in problems if f"in {sounds / 'zh' / 'phonebridge'} " in f.problem),
+        next(f for f in problems if "core English sounds" in f.problem),
+    )
+    assert en.problem.startswith(f"2 of {len(english)} prompts missing in")
+    assert en.fix == f"phonebridge prompts build {sounds / 'en' / 'phonebridge'}"
+    assert zh.fix == f"phonebridge prompts build {sounds / 'zh' / 'phonebridge'} --language zh"
+    assert "beep, digits/1, letters/a" in core.problem and "asterisk-core-sounds-en" in core.fix
+    for prompt_id in english[-2:]:  # any format Asterisk reads
         (sounds / "en" / "phonebridge" / f"{prompt_id}.sln").write_bytes(b"\0\0")
-    (sounds / "silence").mkdir()
-    (sounds / "silence" / "1.gsm").write_bytes(b"\0")
-    (sounds / "en" / "beep.wav").write_bytes(b"\0")
+    (sounds / "zh").mkdir()
+    (sounds / "zh" / "phonebridge").symlink_to(sounds / "en" / "phonebridge")
+    (sounds / "en" / "digits").mkdir()
+    (sounds / "en" / "digits" / "1.gsm").write_bytes(b"\0")
+    (sounds / "letters").mkdir()  # outside en/: Asterisk looks there too
+    (sounds / "letters" / "a.wav").write_bytes(b"\0")
+    (sounds / "en" / "beep.alaw").write_bytes(b"\0")
     (sounds / "en" / "phonebridge" / "pb-notes.txt").write_text("not a sound")
     assert all(f.ok for f in doctor.check_sounds(sounds, "phonebridge"))
     wrong = doctor.check_sounds(tmp_path / "nowhere", "phonebridge")

@@ -27,6 +27,10 @@ async def get_me(me: Me, pb: PhonebookDep) -> MeOut:
 
 @router.patch("", response_model=MeOut)
 async def patch_me(body: MePatch, me: Me, pb: PhonebookDep) -> MeOut:
+    if body.language is not None:
+        await pb.languages.set(me, body.language)
+        if body.name is None and body.aliases is None:  # nothing shared changed
+            return MeOut.of(await pb.accounts.profile(me))
     return MeOut.of(await pb.accounts.update_profile(me, name=body.name, aliases=body.aliases))
 
 

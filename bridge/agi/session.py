@@ -10,6 +10,7 @@ from bridge.agi.errors import (
     AgiConnectionClosed,
     AgiProtocolError,
     ChannelHungUp,
+    SoundMissing,
 )
 from bridge.agi.wire import (
     HANGUP_NOTICE,
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 
 MAX_USAGE_LINES = 100
 RECORD_FAILED = ("writefile", "randomerror")  # RECORD FILE's -1 when it could not record
+AST_STATE_UP = 6  # CHANNEL STATUS of an answered channel (include/asterisk/channelstate.h)
 
 
 class AgiSession:
@@ -110,22 +112,44 @@ class AgiSession:
         await self.command("HANGUP")
 
     async def stream_file(self, name: str, escape_digits: str = "") -> str:
-        """Play a sound file; returns the key that interrupted it, or ''."""
-        return _key(await self._live(await self.command("STREAM FILE", name, escape_digits)))
+        """Play a sound file; returns the key that interrupted it, or ''. SoundMissing when
+        Asterisk cannot open the file, ChannelHungUp when the caller is gone."""
+        reply = await self.command("STREAM FILE", name, escape_digits)
+        return _key(await self._played(reply, name))
 
     async def say_digits(self, digits: str, escape_digits: str = "") -> str:
-        return _key(await self._live(await self.command("SAY DIGITS", digits, escape_digits)))
+        reply = await self.command("SAY DIGITS", digits, escape_digits)
+        return _key(await self._played(reply, "digits/"))
 
     async def say_alpha(self, text: str, escape_digits: str = "") -> str:
-        return _key(await self._live(await self.command("SAY ALPHA", text, escape_digits)))
+        reply = await self.command("SAY ALPHA", text, escape_digits)
+        return _key(await self._played(reply, "letters/"))
 
     async def get_data(self, prompt: str, timeout_ms: int, max_digits: int) -> str:
-        """Play ``prompt`` and read up to ``max_digits`` keys ('#' ends). '' on timeout."""
+        """Play ``prompt`` (may be '': no sound at all) and read up to ``max_digits`` keys
+        ('#' ends). '' on timeout."""
         reply = await self.command(
             "GET DATA", prompt, str(timeout_ms), str(max_digits), timeout_s=timeout_ms / 1000 + 60
         )
-        await self._live(reply)
+        await self._played(reply, prompt)
         return reply.result
+
+    async def channel_status(self) -> int:
+        """CHANNEL STATUS: the channel's state (6 = up). res_agi registers it as not allowed
+        on a dead channel, so after a hang-up Asterisk answers 511 (raised as ChannelHungUp),
+        preceded by the HANGUP notice (tests/fixtures/asterisk-captures/INDEX)."""
+        reply = await self.command("CHANNEL STATUS")
+        return reply.number if reply.number is not None else -1
+
+    async def alive(self) -> bool:
+        """Whether the caller is still there: one cheap CHANNEL STATUS."""
+        if self.hung_up:
+            return False
+        try:
+            status = await self.channel_status()
+        except ChannelHungUp:
+            return False
+        return not self.hung_up and status >= 0
 
     async def get_variable(self, name: str) -> str | None:
         reply = await self.command("GET VARIABLE", name)
@@ -163,9 +187,15 @@ class AgiSession:
             *extra,
             timeout_s=timeout_ms / 1000 + 60,
         )
-        if reply.data in RECORD_FAILED:  # -1, but the caller is still there
-            return reply
-        return await self._live(reply)
+        # res_agi's handle_recordfile answers -1 with "(writefile)" when it cannot create the
+        # file, "(randomerror)" when the beep did not play (a missing beep sound, or a hang-up
+        # during the beep; a key during the beep gives "(randomerror)" with the key's code),
+        # "(hangup)" or "(waitfor)" when the channel went away while recording.
+        failed = reply.number is not None and reply.number < 0 and reply.data != "writefile"
+        if failed and (reply.data == "hangup" or not await self.alive()):
+            self.hung_up = True
+            raise ChannelHungUp(reply.raw)
+        return reply
 
     async def _live(self, reply: AgiReply) -> AgiReply:
         # -1 from a channel application means the channel went away while it ran
@@ -173,6 +203,19 @@ class AgiSession:
             self.hung_up = True
             raise ChannelHungUp(reply.raw)
         return reply
+
+    async def _played(self, reply: AgiReply, sound: str) -> AgiReply:
+        """-1 from a command that plays a file is a hang-up *or* a file Asterisk could not
+        open: res_agi.c handle_streamfile answers "200 result=-1 endpos=0" when ast_openstream
+        fails, as it does when the caller hangs up mid-prompt (and GET DATA answers
+        "200 result=-1" when its prompt is missing). A hang-up is followed by the HANGUP notice
+        and 511 on channel commands, so one CHANNEL STATUS tells them apart."""
+        if reply.number is None or reply.number >= 0:
+            return reply
+        if await self.alive():
+            raise SoundMissing(sound)
+        self.hung_up = True
+        raise ChannelHungUp(reply.raw)
 
 
 def _key(reply: AgiReply) -> str:

@@ -2,28 +2,32 @@
 
 from __future__ import annotations
 
-import re
 from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from bridge.flow import Ask, Connect, Finish, Prompt
-from bridge.prompts import WORDS
+from bridge.prompts import words
 from bridge.speech.grammar import phrases_of
 from bridge.twilio.config import TwilioConfig
+from phonebook.names import has_han
 
 MAX_HINTS = 500  # Twilio's limits on <Gather hints>
 MAX_HINT_CHARS = 100
-_HAN = re.compile(r"[\u3400-\u9fff]")
+SAY_LANGUAGES = {"zh": "cmn-CN"}  # an account's language → <Say language>; "en": the setting
 
 
-def _say(parent: VoiceResponse | Gather, prompt: Prompt, language: str) -> None:
+def say_language(config: TwilioConfig, language: str) -> str:
+    return SAY_LANGUAGES.get(language, config.language)
+
+
+def _say(parent: VoiceResponse | Gather, prompt: Prompt, language: str, account: str) -> None:
     if prompt.kind == "sound":
-        parent.say(WORDS[prompt.value], language=language)
+        parent.say(words(account)[prompt.value], language=language)
     elif prompt.kind == "digits":
         parent.say(" ".join(prompt.value), language=language)  # one digit at a time
     else:  # a name or label, read in its own script's language when it is Han
-        parent.say(prompt.value, language="cmn-CN" if _HAN.search(prompt.value) else language)
+        parent.say(prompt.value, language="cmn-CN" if has_han(prompt.value) else language)
 
 
 def hints(names: list[str]) -> str:
@@ -33,14 +37,18 @@ def hints(names: list[str]) -> str:
     spoken: list[str] = []
     for name in names:
         spoken.append(name)
-        if _HAN.search(name):
+        if has_han(name):
             spoken += phrases_of(name)[:1]
     kept = [n.replace(",", " ")[:MAX_HINT_CHARS] for n in dict.fromkeys(spoken) if n.strip()]
     return ",".join(kept[:MAX_HINTS])
 
 
-def ask(config: TwilioConfig, action: Ask, state_token: str, names: list[str]) -> str:
+def ask(
+    config: TwilioConfig, action: Ask, state_token: str, names: list[str], account: str = "en"
+) -> str:
+    """``account``: the caller's language (phonebook/language.py)."""
     response = VoiceResponse()
+    language = say_language(config, account)
     speech = action.speech and config.speech
     options: dict[str, object] = {
         "input": "dtmf speech" if speech else "dtmf",
@@ -53,14 +61,12 @@ def ask(config: TwilioConfig, action: Ask, state_token: str, names: list[str]) -
     if action.max_digits == 1:
         options["num_digits"] = 1
     if speech:
-        options.update(
-            speech_timeout="auto", speech_model=config.speech_model, language=config.language
-        )
+        options.update(speech_timeout="auto", speech_model=config.speech_model, language=language)
         if names:
             options["hints"] = hints(names)
     gather = Gather(**options)
     for prompt in action.prompts:
-        _say(gather, prompt, config.language)
+        _say(gather, prompt, language, account)
     response.append(gather)
     return str(response)
 
@@ -85,10 +91,10 @@ def connect(config: TwilioConfig, action: Connect, caller_number: str) -> str:
     return str(response)
 
 
-def finish(config: TwilioConfig, action: Finish) -> str:
+def finish(config: TwilioConfig, action: Finish, account: str = "en") -> str:
     response = VoiceResponse()
     for prompt in action.prompts:
-        _say(response, prompt, config.language)
+        _say(response, prompt, say_language(config, account), account)
     response.hangup()
     return str(response)
 

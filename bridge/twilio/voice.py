@@ -7,15 +7,16 @@ import logging
 from collections.abc import Mapping
 
 from bridge.contract import Result
+from bridge.flow import GOODBYE, Ask, CallFlow, Connect, Finish, Heard, Turn, sound
 from bridge.flow import UNAVAILABLE as UNAVAILABLE_PROMPT
-from bridge.flow import Ask, CallFlow, Connect, Finish, Heard, Turn, sound
-from bridge.prompts import SORRY
+from bridge.prompts import CALLEE_BUSY, NO_ANSWER, SORRY
 from bridge.twilio import twiml
 from bridge.twilio.config import TwilioConfig
 from bridge.twilio.state import BadState, pack, unpack
 from phonebook.app import Phonebook
 from phonebook.calls import CallStatus
 from phonebook.errors import Forbidden, NotFound
+from phonebook.language import DEFAULT_LANGUAGE
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,14 @@ CALLEE_LEG = {
 }
 
 
+# DialCallStatus → what the caller hears before the hang-up (the dialplan does the same)
+WHY_NOT_CONNECTED = {
+    "busy": CALLEE_BUSY,
+    "no-answer": NO_ANSWER,
+    "failed": UNAVAILABLE_PROMPT,
+}
+
+
 class TwilioVoice:
     def __init__(self, phonebook: Phonebook, config: TwilioConfig) -> None:
         self._pb = phonebook
@@ -55,7 +64,7 @@ class TwilioVoice:
     async def incoming(self, form: Mapping[str, str]) -> str:
         """A call to the access number: identify (or register) the caller, ask for a name."""
         turn = await self._flow.start(form.get("From", ""))
-        return await self._render(form, turn)
+        return await self._render(form, turn, turn.state.caller if turn.state else None)
 
     async def gather(self, form: Mapping[str, str], state_token: str) -> str:
         """The caller's answer to a <Gather>: digits or a speech transcript."""
@@ -65,23 +74,27 @@ class TwilioVoice:
             log.warning("twilio gather with a state that does not verify; hanging up")
             return twiml.finish(self._config, Finish((sound(SORRY),), Result.ERROR))
         heard = Heard(digits=form.get("Digits", ""), speech=form.get("SpeechResult", ""))
-        return await self._render(form, await self._flow.step(state, heard))
+        return await self._render(form, await self._flow.step(state, heard), state.caller)
 
-    async def _render(self, form: Mapping[str, str], turn: Turn) -> str:
+    async def _language(self, caller: str | None) -> str:
+        return await self._pb.languages.of(caller) if caller else DEFAULT_LANGUAGE
+
+    async def _render(self, form: Mapping[str, str], turn: Turn, caller: str | None) -> str:
         action = turn.action
+        language = await self._language(caller)
         if isinstance(action, Ask):
             assert turn.state is not None
             token = pack(self._config.state_key, form.get("CallSid", ""), turn.state)
             names = (
                 await self._pb.directory.reachable_names(turn.state.caller) if action.speech else []
             )
-            return twiml.ask(self._config, action, token, names)
+            return twiml.ask(self._config, action, token, names, language)
         if isinstance(action, Connect):
             await self._pb.calls.update(
                 action.call_id, CallStatus.RINGING, provider_ref=form.get("CallSid")
             )
             return twiml.connect(self._config, action, form.get("From", ""))
-        return twiml.finish(self._config, action)
+        return twiml.finish(self._config, action, language)
 
     async def connect(self, form: Mapping[str, str], call_id: str) -> str:
         """Click-to-call: the caller answered; connect them if the grant still holds."""
@@ -90,9 +103,10 @@ class TwilioVoice:
             dest = await calls.destination(call_id)
             call = await calls.update(call_id, CallStatus.RINGING, provider_ref=form.get("CallSid"))
         except (NotFound, Forbidden):
-            await calls.update(call_id, CallStatus.FAILED, "not granted at connect time")
+            failed = await calls.update(call_id, CallStatus.FAILED, "not granted at connect time")
+            language = await self._language(failed.caller_id if failed else None)
             return twiml.finish(
-                self._config, Finish((sound(UNAVAILABLE_PROMPT),), Result.UNAVAILABLE)
+                self._config, Finish((sound(UNAVAILABLE_PROMPT),), Result.UNAVAILABLE), language
             )
         assert call is not None
         action = Connect(
@@ -101,14 +115,19 @@ class TwilioVoice:
         return twiml.connect(self._config, action, form.get("To", ""))
 
     async def dial_status(self, form: Mapping[str, str], call_id: str) -> str:
-        """<Dial action>: the callee leg ended; record how."""
-        status = CALLEE_LEG.get(form.get("DialCallStatus", ""), CallStatus.FAILED)
+        """<Dial action>: the callee leg ended; record how, and tell a caller who is still on
+        the line why nobody answered before hanging up."""
+        word = form.get("DialCallStatus", "")
+        status = CALLEE_LEG.get(word, CallStatus.FAILED)
         if status == CallStatus.COMPLETED:
             await self._pb.calls.update(call_id, CallStatus.CONNECTED)
-        await self._pb.calls.update(
-            call_id, status, reason=f"twilio {form.get('DialCallStatus', '?')}"
-        )
-        return twiml.hangup()
+        call = await self._pb.calls.update(call_id, status, reason=f"twilio {word or '?'}")
+        why = WHY_NOT_CONNECTED.get(word)
+        if why is None:  # talked, or the caller hung up (canceled): nobody to tell
+            return twiml.hangup()
+        language = await self._language(call.caller_id if call else None)
+        prompts = (sound(why), sound(GOODBYE))
+        return twiml.finish(self._config, Finish(prompts, Result.UNAVAILABLE), language)
 
     async def callee_status(self, form: Mapping[str, str], call_id: str) -> None:
         status = CALLEE_LEG.get(form.get("CallStatus", ""))

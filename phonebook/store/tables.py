@@ -42,6 +42,10 @@ class AccountRow(Base):
     name: Mapped[str] = mapped_column(String(100), nullable=False)
     aliases: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
     password_hash: Mapped[str | None] = mapped_column(String(200))
+    # what the access number speaks to this account (phonebook/language.py)
+    language: Mapped[str] = mapped_column(
+        String(8), nullable=False, default="en", server_default="en"
+    )
     # revision of the last change to anything this account shares (card, circles, grants, blocks)
     revision: Mapped[int] = mapped_column(BigInteger, nullable=False, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

@@ -189,7 +189,14 @@ async def test_click_to_call_connect_leg_and_outcome(server: FastAgiServer, pb: 
         "dial",
         "12025550111",
     )
-    await call(server, script="outcome", agi_arg_1=placed.id, agi_arg_2="ANSWER", agi_arg_3="42")
+    await call(
+        server,
+        script="outcome",
+        agi_arg_1=placed.id,
+        agi_arg_2="ANSWER",
+        agi_arg_3="1795463800",  # ${SHARED(PB_ANSWERED_AT)}: the callee answered
+        agi_arg_4="1795463842",  # ${EPOCH} at the hang-up
+    )
     done = await pb.calls.get(ids["caller"], placed.id)
     assert (done.status.value, done.reason) == ("completed", "DIALSTATUS=ANSWER answered=42s")
     again = await call(

@@ -155,3 +155,110 @@ async def test_the_grammar_is_kept_until_the_phonebook_changes(
     await pb.cards.add(dora.id, "phone", "mobile", "+12025550178", {friends.id: "callable"})
     changed = await spoken.grammar_for(pb, ids["caller"])
     assert "dora quist" in changed.phrases and "dora quist" not in first.phrases
+
+
+@dataclass
+class MortalPhone(SpeakingPhone):
+    """After a hang-up: the HANGUP notice before the next reply (once), then 511 for channel
+    commands; SET/GET VARIABLE still work (the captures)."""
+
+    dead: bool = False
+    notified: bool = False
+
+    def after_hangup(self, line: bytes) -> list[bytes]:
+        self.recorded.append(line.decode().rstrip("\n"))
+        notice = [] if self.notified else [b"HANGUP\n"]
+        self.notified = True
+        if line.startswith((b"SET VARIABLE", b"GET VARIABLE")):
+            return [*notice, *Phone.answer(self, line)]
+        return [*notice, b"511 Command Not Permitted on a dead channel or intercept routine\n"]
+
+
+@dataclass
+class HangingUpPhone(MortalPhone):
+    """The caller speaks, then hangs up before the silence ends the recording: res_agi has
+    written part of the utterance and answers "(hangup)"."""
+
+    def answer(self, line: bytes) -> list[bytes]:
+        if self.dead:
+            return self.after_hangup(line)
+        if line.startswith(b"RECORD FILE"):
+            path = line.decode().split(" ")[2]
+            Path(path + ".sln").write_bytes(b"\x01\x00" * 4000)  # half a second of voice
+            self.recorded.append(line.decode())
+            self.dead = True
+            return [b"200 result=-1 (hangup) endpos=4000\n"]
+        return super().answer(line)
+
+
+async def test_a_caller_who_hangs_up_while_recorded_leaves_no_recording(
+    server: FastAgiServer, pb: Phonebook, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    await people(pb)
+    phone = HangingUpPhone(keys=[])
+    await call(server, phone)
+    assert phone.recorded[0].startswith("RECORD FILE")
+    assert phone.variables["PB_RESULT"] == "hangup"
+    assert not list((tmp_path / "recordings").iterdir())  # the voice is gone, as promised
+    assert "writable" not in caplog.text  # not mistaken for a folder problem
+
+
+@dataclass
+class BeepPhone(MortalPhone):
+    """RECORD FILE's beep (res_agi handle_recordfile): a key pressed during the beep answers
+    "(randomerror)" with that key; a missing beep sound answers -1 "(randomerror)" on a live
+    channel; a hang-up during the beep answers the same, then the channel is dead."""
+
+    during_beep: str = "key"  # "key", "missing" or "hangup"
+
+    def answer(self, line: bytes) -> list[bytes]:
+        text = line.decode().rstrip("\n")
+        if self.dead:
+            return self.after_hangup(line)
+        if text == "CHANNEL STATUS":
+            self.recorded.append(text)
+            return [b"200 result=6\n"]
+        if text.startswith("RECORD FILE") and text.endswith("BEEP s=2"):
+            self.recorded.append(text)
+            if self.during_beep == "key":
+                return [f"200 result={ord('2')} (randomerror) endpos=0\n".encode()]
+            self.dead = self.during_beep == "hangup"
+            return [b"200 result=-1 (randomerror) endpos=0\n"]
+        return super().answer(line)
+
+
+async def test_a_key_during_the_beep_is_kept(
+    server: FastAgiServer, pb: Phonebook, caplog: pytest.LogCaptureFixture
+) -> None:
+    await people(pb)
+    phone = BeepPhone(keys=["5423", ""])  # '2' during the beep, then L-I-C-E
+    await call(server, phone)
+    assert phone.variables["PB_CALLEE_NAME"] == "Alice Martin"
+    assert "writable" not in caplog.text
+
+
+async def test_a_hang_up_during_the_beep_is_a_hang_up(
+    server: FastAgiServer, pb: Phonebook, caplog: pytest.LogCaptureFixture
+) -> None:
+    await people(pb)
+    phone = BeepPhone(keys=[], during_beep="hangup")
+    await call(server, phone)
+    assert phone.recorded[1] == "CHANNEL STATUS"  # the probe, answered HANGUP + 511
+    assert phone.variables["PB_RESULT"] == "hangup"
+    assert "writable" not in caplog.text and "beep" not in caplog.text
+
+
+async def test_without_a_beep_sound_the_name_is_recorded_without_it(
+    server: FastAgiServer, pb: Phonebook, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    await people(pb)
+    said = await telephone_speech("zhang wei", tmp_path)
+    phone = BeepPhone(keys=[""], utterances=[said], during_beep="missing")
+    await call(server, phone)
+    beep, probe, again = phone.recorded[:3]
+    assert beep.endswith("BEEP s=2") and probe == "CHANNEL STATUS"
+    assert again.endswith(" sln 0123456789*# 5000 s=2")  # the same recording, no tone
+    assert phone.variables["PB_CALLEE_NAME"] == "张伟"
+    (logged,) = [r for r in caplog.records if "'beep'" in r.getMessage()]
+    assert logged.levelno == logging.ERROR
+    assert not list((tmp_path / "recordings").iterdir())

@@ -1,86 +1,24 @@
-"""A scripted Asterisk Manager on a real socket, replaying captured transcripts: it sends the
-captured banner and messages, and checks what the client sends against the captured actions
-(ActionIDs aside, byte for byte). Faults can be injected."""
+"""The scripted Asterisk Manager now ships with the client: ``bridge.ami.testing``. Kept so
+tests importing it from here keep working; the captures are this repository's copy."""
 
 from __future__ import annotations
 
-import asyncio
-import re
-from dataclasses import dataclass, field
+from bridge.ami import testing
+from bridge.ami.testing import ReplayPeer, for_action, normalise, read_action
+from tests.captures import CAPTURES, AmiBlock, ami_transcript
 
-from tests.captures import AmiBlock, ami_transcript
-
-_ACTION_ID = re.compile(rb"ActionID: ([^\r\n]*)")
-
-
-def normalise(data: bytes) -> bytes:
-    return _ACTION_ID.sub(b"ActionID: *", data)
-
-
-async def read_action(reader: asyncio.StreamReader) -> bytes:
-    return await reader.readuntil(b"\r\n\r\n")
-
-
-@dataclass
-class ReplayPeer:
-    blocks: list[AmiBlock]
-    received: list[bytes] = field(default_factory=list)
-    mismatches: list[tuple[bytes, bytes]] = field(default_factory=list)
-    server: asyncio.Server | None = None
-
-    async def start(self) -> int:
-        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        return int(self.server.sockets[0].getsockname()[1])
-
-    async def stop(self) -> None:
-        if self.server:
-            self.server.close()
-            await self.server.wait_closed()
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        ids: dict[bytes, bytes] = {}  # captured ActionID → the client's
-        try:
-            for block in self.blocks:
-                if block.direction == "EOF":
-                    break
-                if block.direction == "SEND":
-                    sent = await read_action(reader)
-                    self.received.append(sent)
-                    if normalise(sent) != normalise(block.data):
-                        self.mismatches.append((block.data, sent))
-                    captured, actual = _ACTION_ID.search(block.data), _ACTION_ID.search(sent)
-                    if captured and actual:
-                        ids[captured.group(1)] = actual.group(1)
-                    continue
-                data = _ACTION_ID.sub(
-                    lambda m: b"ActionID: " + ids.get(m.group(1), m.group(1)), block.data
-                )
-                writer.write(data)
-                await writer.drain()
-            else:  # keep answering like Asterisk until the client leaves
-                while True:
-                    self.received.append(await read_action(reader))
-        except (asyncio.IncompleteReadError, ConnectionResetError):
-            pass
-        finally:
-            writer.close()
+__all__ = [
+    "AmiBlock",
+    "ReplayPeer",
+    "ami_transcript",
+    "captured_originate_replies",
+    "for_action",
+    "normalise",
+    "read_action",
+]
 
 
 def captured_originate_replies() -> tuple[bytes, bytes]:
     """Asterisk's two answers to the captured Async Originate (ActionID t1), byte for byte:
     "Originate successfully queued", then the OriginateResponse event."""
-    queued = outcome = b""
-    for block in ami_transcript("ami-originate-success"):
-        if block.direction != "RECV" or b"ActionID: t1\r\n" not in block.data:
-            continue
-        if block.data.startswith(b"Response: Success\r\n"):
-            queued = block.data
-        elif block.data.startswith(b"Event: OriginateResponse\r\n"):
-            outcome = block.data
-    assert queued and outcome, "capture lacks the Originate answers"
-    return queued, outcome
-
-
-def for_action(captured: bytes, action_id: bytes) -> bytes:
-    """A captured message answering ``action_id`` instead of the capture's own ActionID."""
-    return _ACTION_ID.sub(lambda _: b"ActionID: " + action_id, captured, count=1)
+    return testing.captured_originate_replies(CAPTURES)

@@ -7,8 +7,17 @@ import wave
 from pathlib import Path
 
 from bridge import flow
-from bridge.prompts import WORDS, NameVoice, build, name_file_id
+from bridge.prompts import (
+    WORDS,
+    WORDS_BY_LANGUAGE,
+    NameVoice,
+    build,
+    name_file_id,
+    name_voice,
+    speak,
+)
 from phonebook.app import Phonebook
+from phonebook.names import has_han
 
 
 def test_every_prompt_the_flow_plays_has_words() -> None:
@@ -63,3 +72,41 @@ async def test_a_name_is_spoken_when_it_is_set_or_changed(pb: Phonebook, tmp_pat
     await voice.settle()
     spoken = {p.stem for p in tmp_path.glob("*.sln")}
     assert spoken == {name_file_id("Zoë Adler"), name_file_id("Zoë Adler-Moreau")}
+
+
+def test_every_prompt_has_mandarin_words() -> None:
+    assert WORDS_BY_LANGUAGE["zh"].keys() == WORDS.keys()
+    assert all(has_han(text) for text in WORDS_BY_LANGUAGE["zh"].values())
+
+
+def test_han_names_get_the_mandarin_voice() -> None:
+    # espeak-ng's English voice reads each Han character as "Chinese letter"
+    assert name_voice("张伟", "en-us") == "cmn"
+    assert name_voice("Zoë Müller", "en-us") == "en-us"
+    assert name_file_id("张伟", "cmn") != name_file_id(
+        "张伟"
+    )  # files made the old way are not reused
+
+
+async def test_a_han_name_is_spoken_in_mandarin(tmp_path: Path) -> None:
+    voice = NameVoice(tmp_path)
+    file_id = await voice.file_for("张伟")
+    assert file_id == name_file_id("张伟", "cmn")
+    mandarin = (tmp_path / f"{file_id}.sln").stat().st_size
+    await speak("张伟", tmp_path / "english", voice="en-us", formats=("sln",))
+    english = (tmp_path / "english.sln").stat().st_size
+    assert mandarin < 0.75 * english  # two syllables, not "Chinese letter Chinese letter"
+    phonemes = subprocess.run(
+        ["espeak-ng", "-q", "-x", "-v", name_voice("张伟", "en-us"), "张伟"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "a55N" in phonemes and "l,Et" not in phonemes  # zhāng, and no "letter"
+
+
+def test_prompts_build_zh_writes_the_mandarin_prompts(tmp_path: Path) -> None:
+    from phonebridge.cli import main
+
+    assert main(["prompts", "build", str(tmp_path / "zh"), "--language", "zh"]) == 0
+    assert {p.stem for p in (tmp_path / "zh").glob("*.sln")} == WORDS.keys()

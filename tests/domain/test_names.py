@@ -12,9 +12,11 @@ from phonebook.names import (
     NameIndex,
     Ranking,
     digits_prefixes,
+    has_han,
     index_name,
     keypad_digits,
     normalize,
+    query_length,
     query_prefixes,
     rank_digits,
     rank_text,
@@ -326,6 +328,28 @@ def test_digits_prefixes() -> None:
 def test_query_prefixes_of_initials_and_phonetics() -> None:
     assert "i:zw" in query_prefixes("zw")
     assert "p:SM0" in query_prefixes("smyth")
+
+
+@pytest.mark.parametrize(
+    ("text", "han"),
+    [
+        ("张伟", True),
+        ("Anna 李", True),
+        ("𠮷田", True),  # Extension B, outside the Basic Multilingual Plane
+        ("豈", True),  # a compatibility ideograph
+        ("김민준", False),  # Hangul is not Han
+        ("ひらがな", False),
+        ("䷀", False),  # a Yijing hexagram sits between the Han blocks but is a symbol
+        ("Zoë", False),
+    ],
+)
+def test_what_a_han_character_is(text: str, han: bool) -> None:
+    assert has_han(text) is han
+
+
+def test_one_east_asian_syllable_is_as_long_as_two_letters() -> None:
+    assert query_length("伟") == query_length("김") == query_length("wi") == 2
+    assert query_length("w") == 1
 
 
 TOKENS = ["john", "smith", "smyth", "jon", "zoë", "müller", "anna", "lee", "li", "o'brien"]

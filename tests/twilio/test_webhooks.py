@@ -251,3 +251,28 @@ def test_han_names_are_hinted_in_pinyin_too() -> None:
         hints(["Alice Martin", "张伟", "欧阳娜娜"])
         == "Alice Martin,张伟,zhang wei,欧阳娜娜,ou yang na na"
     )
+
+
+async def test_the_caller_hears_why_the_callee_did_not_answer(
+    twilio: Twilio, pb: Phonebook
+) -> None:
+    await people(pb)
+    for status, words in (
+        ("busy", "on another call"),
+        ("no-answer", "no answer"),
+        ("failed", "cannot be reached"),
+    ):
+        *_, dial = await walk(twilio, {"Digits": "25423"}, {"Digits": ""})
+        r = await twilio.post(next_path(dial), form(DialCallStatus=status))
+        assert words in r.text and r.text.endswith("<Hangup /></Response>"), status
+    *_, dial = await walk(twilio, {"Digits": "25423"}, {"Digits": ""})
+    gone = await twilio.post(next_path(dial), form(DialCallStatus="canceled"))
+    assert gone.text.endswith("<Response><Hangup /></Response>")  # the caller left: no words
+
+
+async def test_a_chinese_speaking_caller_hears_mandarin(twilio: Twilio, pb: Phonebook) -> None:
+    ids = await people(pb)
+    await pb.languages.set(ids["caller"], "zh")
+    welcome = (await twilio.post("/twilio/voice", form())).text
+    assert '<Say language="cmn-CN">欢迎使用 PhoneBridge。</Say>' in welcome
+    assert 'language="cmn-CN"' in welcome.split("<Gather", 1)[1].split(">", 1)[0]

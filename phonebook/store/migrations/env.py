@@ -5,17 +5,23 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from phonebook.store.engine import make_engine
 from phonebook.store.tables import Base
 
 target_metadata = Base.metadata
+MIGRATION_LOCK = 0x5048_4D49  # "PHMI": the advisory lock every bridge process upgrades under
 
 
 def _run(connection: Connection) -> None:
     context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # several bridges start at once: one upgrades, the others wait here and then find
+            # the schema current (SQLite's write lock already serialises them)
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         context.run_migrations()
 
 
