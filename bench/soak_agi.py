@@ -178,14 +178,27 @@ def start_server(
     raise SystemExit(f"phonebridge serve did not start:\n{(folder / 'serve.log').read_text()}")
 
 
-def agi_outcomes(http: int) -> dict[str, float]:
-    text = httpx.get(f"http://127.0.0.1:{http}/metrics", timeout=10).text
+def agi_outcomes(http: int) -> dict[str, float] | str:
+    try:  # a starved server may answer slowly; the soak's figures do not depend on it
+        text = httpx.get(f"http://127.0.0.1:{http}/metrics", timeout=60).text
+    except httpx.HTTPError as exc:
+        return f"unavailable ({type(exc).__name__})"
     found: dict[str, float] = {}
     for line in text.splitlines():
         if line.startswith("phonebridge_agi_sessions_total{"):
             labels, value = line.rsplit(" ", 1)
             result = labels.split('result="')[1].split('"')[0]
             found[result] = found.get(result, 0) + float(value)
+    return found
+
+
+def logged_failures(log: Path) -> Counter[str]:
+    """The exception types of the server's logged failures (their outlines name them)."""
+    found: Counter[str] = Counter()
+    lines = log.read_text(errors="replace").splitlines()
+    for line, following in zip(lines, [*lines[1:], ""], strict=True):
+        if "(message withheld" in line and not following.startswith("which led to"):
+            found[line.split(" ", 1)[0]] += 1
     return found
 
 
@@ -208,6 +221,22 @@ async def main() -> None:
     seeded = seed_database(url, args.accounts)
     plan = plan_for(seeded, 2_000, random.Random(1))
     proc, http, agi = start_server(folder, url, args.calls, args.stop_deadline)
+    try:
+        await soak(args, proc, http, agi, plan, folder)
+    finally:
+        if proc.poll() is None:  # the soak failed: never leave the server behind
+            proc.kill()
+            proc.wait()
+
+
+async def soak(
+    args: argparse.Namespace,
+    proc: subprocess.Popen[bytes],
+    http: int,
+    agi: int,
+    plan: list[tuple[str, list[str]]],
+    folder: Path,
+) -> None:
     load_before = os.getloadavg()
     print(
         f"phonebridge serve pid {proc.pid} (SQLite, {args.accounts:,} accounts, {CALLERS} "
@@ -255,6 +284,7 @@ async def main() -> None:
     print(f"errors: {sum(tally.errors.values())} {dict(tally.errors) or ''}".rstrip())
     print(f"dialled {tally.dialled}; ended otherwise: {dict(tally.other) or 'none'}")
     print(f"server's own FastAGI outcomes (/metrics, before the stop): {outcomes}")
+    print(f"failures in the server's log: {dict(logged_failures(folder / 'serve.log')) or 'none'}")
     print(
         f"stop: SIGTERM with {in_flight} calls in progress (deadline {args.stop_deadline:g} s): "
         f"{tally.calls - calls_at_stop} finished, {sum(tally.errors.values()) - errors_at_stop} "
