@@ -24,6 +24,7 @@ def create_app(
     click_to_call: ClickToCall | None = None,
     twilio: TwilioVoice | None = None,
     code_sender: CodeSender | None = None,
+    metrics: Metrics | None = None,  # in the runtime's registry, next to the bridge's
 ) -> FastAPI:
     app = FastAPI(
         title="PhoneBridge",
@@ -39,6 +40,7 @@ def create_app(
     app.state.twilio = twilio
     app.state.phone_codes = PhoneCodes(phonebook.verification, code_sender)
     app.state.metrics = Metrics()
+    app.state.metrics = metrics if metrics is not None else Metrics()
     errors.install(app)
     app.openapi = lambda: openapi.document(app)  # type: ignore[method-assign]
     docs.install(app)

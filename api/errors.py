@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 from fastapi import FastAPI, Request
@@ -19,6 +20,9 @@ from phonebook.errors import (
     Unauthenticated,
     Unavailable,
 )
+from phonebook.tracebacks import outline
+
+log = logging.getLogger("phonebridge.errors")
 
 STATUS: dict[type[PhonebookError], int] = {
     InvalidInput: 422,
@@ -92,7 +96,25 @@ def _allowed(request: Request) -> str:
     return ""
 
 
+def internal_error(exc: BaseException, where: str) -> JSONResponse:
+    """The answer to an exception nothing expected. Its message may quote SQL parameters (phone
+    numbers): info-level logs get the traceback without messages, debug gets everything."""
+    log.error("unexpected error in %s:\n%s", where, outline(exc))
+    log.debug("unexpected error in %s", where, exc_info=exc)
+    return JSONResponse(
+        error_body("internal_error", "Something went wrong on our side; it has been logged."),
+        500,
+    )
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    # last resort (api.metrics answers first): an error raised outside the routes
+    route = getattr(request.scope.get("route"), "path", "unmatched")
+    return internal_error(exc, f"{request.scope.get('type', 'http')} {route}")
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(PhonebookError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

@@ -290,3 +290,12 @@ class Calls:
                 .limit(limit)
             )
             return [_call(r) for r in rows]
+
+    async def count_by_status(self) -> dict[CallStatus, int]:
+        """How many calls are in each status (every status, 0 included): for /metrics."""
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(CallRow.status, func.count()).group_by(CallRow.status)
+            )
+            counts = {CallStatus(status): int(n) for status, n in rows}
+        return {status: counts.get(status, 0) for status in CallStatus}

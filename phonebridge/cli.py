@@ -4,63 +4,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from pathlib import Path
 
-import uvicorn
-
-from api.limits import UVICORN_LIMITS
 from bridge import prompts
 from phonebook.errors import PhonebookError
-from phonebridge import demo
+from phonebridge import demo, doctor, lifecycle, logs
 from phonebridge.runtime import Runtime
 from phonebridge.settings import Settings
 
-log = logging.getLogger("phonebridge")
 
-
-async def _serve(runtime: Runtime, host: str, port: int) -> None:
-    if runtime.settings.auto_migrate:
-        await runtime.migrate()
-    agi = runtime.fastagi() if runtime.settings.call_provider != "twilio" else None
-    if agi is not None:
-        await agi.start()
-    ami, click_to_call = None, None
-    if runtime.settings.call_provider == "asterisk":
-        ami, click_to_call = runtime.ami_click_to_call()
-        ami.start()  # connects in the background; POST /v1/calls answers 503 until it is up
-    config = uvicorn.Config(
-        runtime.api(click_to_call),
-        host=host,
-        port=port,
-        log_level=runtime.settings.log_level,
-        lifespan="off",
-        access_log=False,  # uvicorn logs raw paths; api.metrics logs route templates instead
-        **UVICORN_LIMITS,  # the request head's size
-    )
-    purge = asyncio.create_task(runtime.phonebook.deliveries.purge_periodically())
-    try:
-        await uvicorn.Server(config).serve()
-    finally:
-        purge.cancel()  # old webhook deliveries, hourly
-        if agi is not None:
-            await agi.stop()
-        if ami is not None:
-            await ami.close()
-        await runtime.close()
-
-
-async def _agi(runtime: Runtime) -> None:
-    if runtime.settings.auto_migrate:
-        await runtime.migrate()
-    agi = runtime.fastagi()
-    await agi.start()
-    try:
-        await asyncio.Event().wait()  # until interrupted
-    finally:
-        await agi.stop()
-        await runtime.close()
+async def _doctor(settings: Settings) -> int:
+    findings = await doctor.check(settings)
+    for finding in findings:
+        mark = "ok  " if finding.ok else ("FAIL" if finding.fatal else "WARN")
+        print(f"{mark}  {finding.line()}")
+    return 1 if any(f.fatal for f in findings) else 0
 
 
 async def _db_upgrade(runtime: Runtime) -> None:
@@ -100,6 +59,7 @@ def _parser(settings: Settings) -> argparse.ArgumentParser:
     serve.add_argument("--host", default=settings.host)
     serve.add_argument("--port", type=int, default=settings.port)
     sub.add_parser("agi", help="run the FastAGI server alone (no HTTP API)")
+    sub.add_parser("doctor", help="check the database, folders, prompts and AMI login")
     db = sub.add_parser("db", help="database schema")
     db.add_argument("action", choices=["upgrade"])
     sub.add_parser("demo", help="seed a small phonebook to try")
@@ -128,9 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"phonebridge: bad settings: {exc}", file=sys.stderr)
         return 2
     args = _parser(settings).parse_args(argv)
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.configure(settings.log_level)
     if args.command == "prompts":
         try:
             written = asyncio.run(
@@ -141,12 +99,14 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(f"{len(written)} files in {args.folder}")
         return 0
+    if args.command == "doctor":
+        return asyncio.run(_doctor(settings))
     runtime = Runtime.build(settings)
     try:
         if args.command == "serve":
-            asyncio.run(_serve(runtime, args.host, args.port))
+            asyncio.run(lifecycle.serve(runtime, args.host, args.port))
         elif args.command == "agi":
-            asyncio.run(_agi(runtime))
+            asyncio.run(lifecycle.serve(runtime, "", 0, http=False))
         elif args.command == "db":
             asyncio.run(_db_upgrade(runtime))
         elif args.command == "demo":
@@ -155,6 +115,9 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(_verify(runtime, args.phone))
     except PhonebookError as exc:
         print(f"phonebridge: {exc.code}: {exc.message}", file=sys.stderr)
+        return 1
+    except lifecycle.CannotStart as exc:
+        print(f"phonebridge: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

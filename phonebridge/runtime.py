@@ -1,17 +1,21 @@
-"""The composition root: settings → engine → phonebook → transports."""
+"""The composition root: settings → engine → phonebook → transports. The runtime owns what
+must be closed (AMI, speech workers, the database pool) and the one metrics registry that
+/metrics exposes; phonebridge.lifecycle decides when things start and stop."""
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from ipaddress import ip_network
 from pathlib import Path
 
 from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
 from api.config import ApiConfig
+from api.metrics import Metrics
 from bridge import contract
 from bridge.access import AccessNumber, ConnectLeg, Outcome, SpokenNames
 from bridge.agi.server import FastAgiServer, Handler
@@ -20,6 +24,7 @@ from bridge.ami.codes import AmiCodeConfig, AmiCodeSender
 from bridge.ami.originator import AmiOriginator, AmiOriginatorConfig
 from bridge.codes import CodeSender
 from bridge.identity import CallerIdTrust
+from bridge.metrics import AgiMetrics, AmiMetrics, SpeechMetrics, TimedRecognizer
 from bridge.originator import ClickToCall
 from bridge.prompts import NameVoice
 from bridge.speech.recognizer import default_recognizer
@@ -44,9 +49,11 @@ class Runtime:
     settings: Settings
     engine: AsyncEngine
     phonebook: Phonebook
+    registry: CollectorRegistry = field(default_factory=CollectorRegistry)  # for /metrics
     spoken: SpokenNames | None = None  # speech recognition workers, once started
     redis: RedisLimiter | None = None
-    ami: AmiClient | None = None  # once click-to-call over AMI is built
+    ami: AmiClient | None = None  # click-to-call over Asterisk, once built
+    originator: AmiOriginator | None = None
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -118,6 +125,14 @@ class Runtime:
         app = create_app(self.phonebook, self.engine, config, click_to_call, twilio, codes)
         web.install(app, WebConfig(poll_seconds=self.settings.web_poll_seconds))  # the page at /
         return app
+        return create_app(
+            self.phonebook,
+            self.engine,
+            config,
+            click_to_call,
+            twilio,
+            metrics=Metrics(self.registry),
+        )
 
     def fastagi(self) -> FastAgiServer:
         s = self.settings
@@ -144,6 +159,7 @@ class Runtime:
             allowed_peers=[p.strip() for p in s.agi_allowed_peers.split(",") if p.strip()],
             max_concurrent=s.agi_max_concurrent,
             call_deadline_s=s.agi_call_deadline_seconds,
+            metrics=AgiMetrics(self.registry, scripts=handlers),
         )
 
     def spoken_names(self) -> SpokenNames | None:
@@ -155,25 +171,38 @@ class Runtime:
         recognizer = default_recognizer(workers=self.settings.speech_workers)
         if recognizer is None:
             return None
-        self.spoken = SpokenNames(recognizer, Path(folder))
+        timed = TimedRecognizer(recognizer, SpeechMetrics(self.registry))
+        self.spoken = SpokenNames(timed, Path(folder))
         return self.spoken
 
     def ami_click_to_call(self) -> tuple[AmiClient, ClickToCall]:
         """The AMI client (not started) and click-to-call over it."""
         s = self.settings
         assert s.ami_secret is not None
-        client = AmiClient(s.ami_host, s.ami_port, s.ami_username, s.ami_secret.get_secret_value())
+        client = AmiClient(
+            s.ami_host,
+            s.ami_port,
+            s.ami_username,
+            s.ami_secret.get_secret_value(),
+            metrics=AmiMetrics(self.registry),
+        )
         config = AmiOriginatorConfig(
             channel_template=s.ami_channel_template, caller_id=s.ami_caller_id
         )
         originator = AmiOriginator(client, self.phonebook.calls, config)
-        self.ami = client  # verification calls go through it too
+        self.ami, self.originator = client, originator  # verification calls use it too
         return client, ClickToCall(self.phonebook.calls, originator)
 
     async def migrate(self) -> None:
         await asyncio.to_thread(upgrade, self.settings.database_url)
 
-    async def close(self) -> None:
+    async def close(self, grace_s: float = 5.0) -> None:
+        """Release everything, in order: AMI first (its last events and the calls it follows
+        are written to the database), then the speech workers, the database pool last."""
+        if self.ami is not None:
+            await self.ami.close(events_grace_s=grace_s)
+        if self.originator is not None:
+            await self.originator.settle(grace_s)
         if self.spoken is not None:
             self.spoken.close()
         if self.redis is not None:

@@ -105,6 +105,13 @@ class Settings(BaseSettings):
         600, gt=0, description="longest a FastAGI call may run"
     )
     sounds_folder: str = Field("phonebridge", description="prompt folder in Asterisk's sounds dir")
+    asterisk_sounds_dir: str = Field(
+        "",
+        description=(
+            "Asterisk's sounds folder as this host sees it (e.g. /var/lib/asterisk/sounds), so "
+            "the start-up check can see the prompts; empty = not checked"
+        ),
+    )
     caller_id: Literal["access", "caller"] = Field(
         "access",
         description=(
@@ -148,6 +155,14 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="API listen address")
     port: int = Field(8000, ge=0, le=65535, description="API listen port")
     log_level: str = Field("info", description="debug shows numbers; info never does")
+    shutdown_deadline_seconds: float = Field(
+        25,
+        gt=0,
+        description=(
+            "on SIGTERM/SIGINT: how long calls and requests in progress may go on (keep it "
+            "below the stop timeout: Kubernetes 30 s, Docker 10 s unless stop_grace_period)"
+        ),
+    )
 
     @model_validator(mode="after")
     def _provider_needs_its_settings(self) -> Settings:

@@ -56,7 +56,7 @@ def served(tmp_path: Path) -> Iterator[str]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "phonebridge", "serve", "--port", str(port)],
         cwd=tmp_path,
-        env=clean_env(),
+        env=clean_env(agi_port=str(free_port())),  # free ports: passes beside a real server
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -67,8 +67,9 @@ def served(tmp_path: Path) -> Iterator[str]:
         yield base
     finally:
         proc.terminate()
-        output = proc.communicate(timeout=10)[0]
+        output = proc.communicate(timeout=30)[0]
     assert "+1202555" not in output  # no phone number in the server's info-level output
+    assert proc.returncode == 0, output  # SIGTERM is a clean stop
 
 
 def test_demo_then_serve_answers_lookups(served: str) -> None:

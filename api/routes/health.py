@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import contextlib
+
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
@@ -21,6 +23,7 @@ async def healthz(request: Request) -> Response:
 
 @router.get("/metrics")
 async def metrics(request: Request) -> Response:
-    return Response(
-        generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST
-    )
+    collected = request.app.state.metrics
+    with contextlib.suppress(Exception):  # the database down: the rest still reports
+        await collected.refresh(request.app.state.phonebook)
+    return Response(generate_latest(collected.registry), media_type=CONTENT_TYPE_LATEST)

@@ -2,8 +2,8 @@
 
 AgiError
 ├── AgiProtocolError      the peer sent something that is not AGI (garbage, oversized header)
-├── AgiConnectionClosed   the peer closed the socket
 ├── ChannelHungUp         the channel is gone: "511 … dead channel", a -1 result, or HANGUP
+│   └── AgiConnectionClosed   the peer closed or reset the socket: the caller is gone too
 ├── SoundMissing          a -1 result on a live channel: Asterisk could not open a sound file
 └── AgiCommandError       510 (unknown command) or 520 (bad syntax): a bug on our side
 UnsafeArgument (ValueError)  CR, LF or NUL in an argument: refused before anything is sent
@@ -20,11 +20,11 @@ class AgiProtocolError(AgiError):
     pass
 
 
-class AgiConnectionClosed(AgiError):
+class ChannelHungUp(AgiError):
     pass
 
 
-class ChannelHungUp(AgiError):
+class AgiConnectionClosed(ChannelHungUp):
     pass
 
 

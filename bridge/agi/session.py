@@ -5,7 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from bridge.agi.errors import AgiCommandError, AgiProtocolError, ChannelHungUp, SoundMissing
+from bridge.agi.errors import (
+    AgiCommandError,
+    AgiConnectionClosed,
+    AgiProtocolError,
+    ChannelHungUp,
+    SoundMissing,
+)
 from bridge.agi.wire import (
     HANGUP_NOTICE,
     AgiReply,
@@ -61,13 +67,21 @@ class AgiSession:
     async def command(
         self, command: str, *arguments: str, timeout_s: float | None = None
     ) -> AgiReply:
-        """Send one command and read its reply. 511 raises ChannelHungUp; 510/520 raise
+        """Send one command and read its reply. 511 raises ChannelHungUp, and so does a
+        connection that closes or resets (AgiConnectionClosed); 510/520 raise
         AgiCommandError; a HANGUP notice before the reply is noted and skipped."""
         line = encode(command, *arguments)  # refuses CR/LF/NUL before anything is written
         async with self._lock:  # one command at a time: replies carry no correlation id
-            self._writer.write(line)
-            await self._writer.drain()
-            return await asyncio.wait_for(self._reply(), timeout_s or self._timeout)
+            try:
+                self._writer.write(line)
+                await self._writer.drain()
+                return await asyncio.wait_for(self._reply(), timeout_s or self._timeout)
+            except ConnectionError as exc:  # reset or broken pipe: the caller dropped
+                self.hung_up = True
+                raise AgiConnectionClosed(type(exc).__name__) from exc
+            except AgiConnectionClosed:  # end of stream
+                self.hung_up = True
+                raise
 
     async def _reply(self) -> AgiReply:
         while True:

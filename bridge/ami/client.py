@@ -1,5 +1,6 @@
 """The AMI client: one connection, actions matched to responses by ActionID (never by
-arrival order), event subscriptions, a keepalive ping, and reconnection with back-off.
+arrival order), event subscriptions run off the socket reader (bridge.ami.events, so a slow
+subscriber never delays the Pong), a keepalive ping, and reconnection with back-off.
 
 Hard rule from trials of existing libraries: an action is written at most once. Nothing is
 queued across a reconnect; an Originate whose connection dropped after it was written fails
@@ -12,7 +13,7 @@ import asyncio
 import contextlib
 import itertools
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bridge.ami.errors import (
@@ -24,11 +25,11 @@ from bridge.ami.errors import (
     AmiOriginateOutcomeUnknown,
     AmiProtocolError,
 )
+from bridge.ami.events import EventCallback, Subscribers
 from bridge.ami.message import MAX_LINE, Message, encode, read_banner, read_message
+from bridge.metrics import AmiMetrics
 
 log = logging.getLogger(__name__)
-
-EventCallback = Callable[[Message], Awaitable[None] | None]
 
 
 @dataclass
@@ -65,6 +66,8 @@ class AmiClient:
         action_timeout_s: float = 10.0,
         backoff: tuple[float, float] = (0.5, 30.0),
         max_pending: int = 200,
+        max_queued_events: int = 10_000,
+        metrics: AmiMetrics | None = None,
     ) -> None:
         self._address = (host, port)
         self._username, self._secret = username, secret
@@ -76,7 +79,8 @@ class AmiClient:
         self._ids = itertools.count(1)
         self._pending: dict[str, _Pending] = {}
         self._originates: dict[str, asyncio.Future[Message]] = {}  # awaiting OriginateResponse
-        self._subscribers: dict[str, list[EventCallback]] = {}
+        self._metrics = metrics if metrics is not None else AmiMetrics()
+        self._subscribers = Subscribers(self._metrics, max_queued_events)
         self._writer: asyncio.StreamWriter | None = None
         self._connected = asyncio.Event()
         self._runner: asyncio.Task[None] | None = None
@@ -100,16 +104,24 @@ class AmiClient:
         return self.connected
 
     def start(self) -> None:
+        self._subscribers.start()
         if self._runner is None:
             self._leaving = False
             self._runner = asyncio.create_task(self._maintain(), name="ami-client")
 
-    async def close(self) -> None:
+    async def close(self, events_grace_s: float = 5.0) -> None:
+        """Log off, then let the handlers finish the events already read (at most
+        ``events_grace_s``): they record how calls ended."""
         self._leaving = True
         if self.connected:
             with contextlib.suppress(AmiError, TimeoutError, OSError):
                 await asyncio.wait_for(self.logoff(), 1)
         await self._stop(grace_s=0)
+        await self._subscribers.close(events_grace_s)
+
+    async def settle(self) -> None:
+        """Wait until every event read so far went through its handlers."""
+        await self._subscribers.settle()
 
     async def logoff(self) -> Message:
         """Say goodbye: Asterisk answers "Response: Goodbye" and closes the connection; the
@@ -177,10 +189,14 @@ class AmiClient:
             except AmiActionFailed as exc:
                 raise AmiAuthError(exc.message) from None
             self._connected.set()
+            self._metrics.connected.set(1)
             log.info("AMI connected to %s:%d", *self._address)
             await self._keepalive(reading)
         finally:
+            if self._connected.is_set() and not self._leaving:
+                self._metrics.reconnects.inc()
             self._connected.clear()
+            self._metrics.connected.set(0)
             self._writer = None
             if reading is not None:
                 reading.cancel()
@@ -336,14 +352,14 @@ class AmiClient:
 
     def on(self, event: str, callback: EventCallback) -> None:
         """Call ``callback`` for every event named ``event`` ("*" for all)."""
-        self._subscribers.setdefault(event.lower(), []).append(callback)
+        self._subscribers.on(event, callback)
 
     async def _read(self, reader: asyncio.StreamReader) -> None:
         while True:
             message = await read_message(reader)
             # Event first: an OriginateResponse event carries a "Response:" header too
             if "Event" in message:
-                await self._on_event(message)
+                self._on_event(message)
             elif "Response" in message:
                 self._on_response(message)
             else:
@@ -365,7 +381,7 @@ class AmiClient:
                 AmiActionFailed(message.get("Message", "AMI error") or "AMI error")
             )
 
-    async def _on_event(self, message: Message) -> None:
+    def _on_event(self, message: Message) -> None:
         name = (message.get("Event") or "").lower()
         action_id = message.action_id or ""
         pending = self._pending.get(action_id)
@@ -380,10 +396,4 @@ class AmiClient:
             future = self._originates.pop(action_id, None)
             if future is not None and not future.done():
                 future.set_result(message)
-        for callback in self._subscribers.get(name, []) + self._subscribers.get("*", []):
-            try:  # one failing subscriber must not stop the reader
-                result = callback(message)
-                if asyncio.iscoroutine(result):
-                    await result
-            except Exception:
-                log.exception("AMI event callback failed for %s", name)
+        self._subscribers.publish(name, message)

@@ -67,7 +67,8 @@ class AmiOriginator:
         self._by_linkedid: OrderedDict[str, str] = OrderedDict()  # Linkedid → our call id
         self._early: OrderedDict[str, Message] = OrderedDict()  # DialEnds not yet placed
         self._placed: set[str] = set()  # call ids whose OriginateResponse is awaited
-        # the reader calls these in arrival order: a call is tracked before its next event
+        # the client's event dispatcher calls these in arrival order (a call is tracked before
+        # its next event), off the socket reader: their database writes never delay a Pong
         client.on("OriginateResponse", self._on_originate_response)
         client.on("DialEnd", self._on_dial_end)
         client.on("Hangup", self._on_hangup)
@@ -75,6 +76,12 @@ class AmiOriginator:
     @property
     def available(self) -> bool:
         return self._client.connected
+
+    async def settle(self, grace_s: float) -> None:
+        """Wait (at most ``grace_s``) for the calls being followed to record their status:
+        after the AMI client closed, each ends at once as failed (outcome unknown)."""
+        if self._following:
+            await asyncio.wait(set(self._following), timeout=grace_s)
 
     async def originate(self, call: Call, ring: str) -> str | None:
         call_id = call.id

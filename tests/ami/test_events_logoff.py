@@ -35,6 +35,7 @@ async def run_the_captured_session(client: AmiClient) -> tuple[list[bool], list[
     states.append(await client.events(False))
     await client.action("UserEvent", [("UserEvent", "LabPingMuted")])
     goodbye = await client.logoff()
+    await client.settle()  # subscribers run off the reader
     return states, seen, goodbye
 
 
