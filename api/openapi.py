@@ -21,12 +21,31 @@ Codes = dict[int, list[str]]
 # request limits (413, 431: every operation).
 _ME = "/v1/me"
 ERRORS: dict[tuple[str, str], Codes] = {
-    ("POST", "/v1/accounts"): {409: ["phone_taken"], 422: ["invalid_input", "invalid_phone"]},
+    ("POST", "/v1/accounts"): {
+        409: ["phone_taken"],
+        422: ["invalid_input", "invalid_phone"],
+        429: ["rate_limited"],
+    },
     ("POST", "/v1/accounts/claim"): {
         401: ["unauthenticated"],
         422: ["invalid_input", "invalid_phone"],
+        429: ["rate_limited"],
     },
-    ("POST", "/v1/auth/token"): {401: ["unauthenticated"]},
+    ("POST", "/v1/auth/token"): {401: ["unauthenticated"], 429: ["rate_limited"]},
+    ("POST", f"{_ME}/phones/{{phone}}/verification"): {
+        404: ["phone_not_found"],
+        409: ["phone_verified", "phone_taken"],
+        422: ["invalid_phone"],
+        429: ["rate_limited"],
+        503: ["telephony_unavailable"],
+    },
+    ("POST", f"{_ME}/phones/{{phone}}/verify"): {
+        404: ["phone_not_found"],
+        409: ["phone_verified", "phone_taken"],
+        422: ["invalid_phone"],
+        429: ["rate_limited"],
+    },
+    ("PUT", f"{_ME}/pin"): {422: ["invalid_pin"]},
     ("PATCH", _ME): {422: ["invalid_input"]},
     ("POST", f"{_ME}/entries"): {
         404: ["circle_not_found"],

@@ -302,7 +302,7 @@ class CodeIn(Strict):
 
 
 class PinIn(Strict):
-    pin: str = Field(max_length=12)
+    pin: str = Field(pattern=r"^[0-9]{4,12}$")
 
 
 class AuditEventOut(BaseModel):
