@@ -39,7 +39,6 @@ def create_app(
     app.state.click_to_call = click_to_call
     app.state.twilio = twilio
     app.state.phone_codes = PhoneCodes(phonebook.verification, code_sender)
-    app.state.metrics = Metrics()
     app.state.metrics = metrics if metrics is not None else Metrics()
     errors.install(app)
     app.openapi = lambda: openapi.document(app)  # type: ignore[method-assign]

@@ -122,17 +122,17 @@ class Runtime:
             codes = AmiCodeSender(
                 self.ami, AmiCodeConfig(s.ami_channel_template, caller_id=s.ami_caller_id)
             )
-        app = create_app(self.phonebook, self.engine, config, click_to_call, twilio, codes)
-        web.install(app, WebConfig(poll_seconds=self.settings.web_poll_seconds))  # the page at /
-        return app
-        return create_app(
+        app = create_app(
             self.phonebook,
             self.engine,
             config,
             click_to_call,
             twilio,
-            metrics=Metrics(self.registry),
+            codes,
+            metrics=Metrics(self.registry),  # one registry: /metrics shows the bridge too
         )
+        web.install(app, WebConfig(poll_seconds=self.settings.web_poll_seconds))  # the page at /
+        return app
 
     def fastagi(self) -> FastAgiServer:
         s = self.settings
