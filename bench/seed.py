@@ -226,7 +226,12 @@ def _rows(
             }
         )
         tables["account_phones"].append(
-            {"e164": f"+1202{2_000_000 + i}", "account_id": aid, "verified": True}
+            {
+                "e164": f"+1202{2_000_000 + i}",
+                "account_id": aid,
+                "verified": True,
+                "claimed_at": now,
+            }
         )
         tables["entries"].append(
             {
