@@ -13,6 +13,7 @@ from bridge.agi.session import AgiSession
 from bridge.contract import Result
 from bridge.flow import GOODBYE, UNAVAILABLE, Ask, CallFlow, Connect, Finish, Heard, sound
 from bridge.identity import CallerIdTrust, asterisk_attested
+from bridge.outcomes import dialled_leg_ended
 from bridge.playback import Player
 from bridge.prompts import NameVoice
 from bridge.spoken import DIGITS, SpokenNames
@@ -188,17 +189,6 @@ class ConnectLeg:
             pass
 
 
-# DIALSTATUS of the dialled leg → the call's final status
-DIAL_OUTCOME = {
-    "ANSWER": CallStatus.COMPLETED,
-    "BUSY": CallStatus.BUSY,
-    "NOANSWER": CallStatus.NO_ANSWER,
-    "CANCEL": CallStatus.FAILED,
-    "CONGESTION": CallStatus.FAILED,
-    "CHANUNAVAIL": CallStatus.FAILED,
-}
-
-
 def talk_seconds(answered_at: str, ended_at: str) -> int | None:
     """Talk time from the callee's answer to the hang-up, both Asterisk's ${EPOCH}.
 
@@ -221,12 +211,9 @@ class Outcome:
 
     async def __call__(self, session: AgiSession) -> str:
         call_id, dial_status, answered_at, ended_at = [*session.args, "", "", "", ""][:4]
-        status = DIAL_OUTCOME.get(dial_status, CallStatus.FAILED)
-        if dial_status == "ANSWER":
-            await self.phonebook.calls.update(call_id, CallStatus.CONNECTED)
         talk = talk_seconds(answered_at, ended_at) if dial_status == "ANSWER" else None
         reason = f"DIALSTATUS={dial_status or 'none'}" + (
             f" answered={talk}s" if talk is not None else ""
         )
-        await self.phonebook.calls.update(call_id, status, reason)
+        await dialled_leg_ended(self.phonebook.calls, call_id, dial_status, reason)
         return Result.HANGUP

@@ -10,7 +10,8 @@ from bridge.contract import Result
 from bridge.flow import GOODBYE, Ask, CallFlow, Connect, Finish, Heard, Turn, sound
 from bridge.flow import UNAVAILABLE as UNAVAILABLE_PROMPT
 from bridge.identity import CallerIdTrust, twilio_attested
-from bridge.prompts import CALLEE_BUSY, NO_ANSWER, SORRY
+from bridge.outcomes import DIALLED_LEG, apology, dialled_leg, dialled_leg_ended
+from bridge.prompts import SORRY
 from bridge.twilio import twiml
 from bridge.twilio.config import TwilioConfig
 from bridge.twilio.state import BadState, pack, unpack
@@ -21,7 +22,7 @@ from phonebook.language import DEFAULT_LANGUAGE
 
 log = logging.getLogger(__name__)
 
-# Twilio's CallStatus / DialCallStatus words → ours
+# Twilio's CallStatus words for the caller's leg → ours (the callee's leg: bridge/outcomes.py)
 CALLER_LEG = {
     "queued": CallStatus.QUEUED,
     "initiated": CallStatus.QUEUED,
@@ -32,23 +33,6 @@ CALLER_LEG = {
     "no-answer": CallStatus.NO_ANSWER,
     "failed": CallStatus.FAILED,
     "canceled": CallStatus.FAILED,
-}
-CALLEE_LEG = {
-    "answered": CallStatus.CONNECTED,
-    "in-progress": CallStatus.CONNECTED,
-    "completed": CallStatus.COMPLETED,
-    "busy": CallStatus.BUSY,
-    "no-answer": CallStatus.NO_ANSWER,
-    "failed": CallStatus.FAILED,
-    "canceled": CallStatus.FAILED,
-}
-
-
-# DialCallStatus → what the caller hears before the hang-up (the dialplan does the same)
-WHY_NOT_CONNECTED = {
-    "busy": CALLEE_BUSY,
-    "no-answer": NO_ANSWER,
-    "failed": UNAVAILABLE_PROMPT,
 }
 
 
@@ -128,11 +112,8 @@ class TwilioVoice:
         """<Dial action>: the callee leg ended; record how, and tell a caller who is still on
         the line why nobody answered before hanging up."""
         word = form.get("DialCallStatus", "")
-        status = CALLEE_LEG.get(word, CallStatus.FAILED)
-        if status == CallStatus.COMPLETED:
-            await self._pb.calls.update(call_id, CallStatus.CONNECTED)
-        call = await self._pb.calls.update(call_id, status, reason=f"twilio {word or '?'}")
-        why = WHY_NOT_CONNECTED.get(word)
+        call = await dialled_leg_ended(self._pb.calls, call_id, word, f"twilio {word or '?'}")
+        why = apology(word)
         if why is None:  # talked, or the caller hung up (canceled): nobody to tell
             return twiml.hangup()
         language = await self._language(call.caller_id if call else None)
@@ -140,9 +121,9 @@ class TwilioVoice:
         return twiml.finish(self._config, Finish(prompts, Result.UNAVAILABLE), language)
 
     async def callee_status(self, form: Mapping[str, str], call_id: str) -> None:
-        status = CALLEE_LEG.get(form.get("CallStatus", ""))
-        if status is not None and status != CallStatus.COMPLETED:  # dial-status ends the call
-            await self._pb.calls.update(call_id, status)
+        word = form.get("CallStatus", "")
+        if word in DIALLED_LEG and word != "completed":  # dial-status ends the call
+            await self._pb.calls.update(call_id, dialled_leg(word))
 
     async def call_status(self, form: Mapping[str, str], call_id: str | None) -> None:
         """Status callback of the caller's leg (click-to-call, or the access-number call)."""
