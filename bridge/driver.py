@@ -1,17 +1,18 @@
 """The one flow driver: turns the call flow's actions into a channel's commands, written once
-for every transport that holds the call open (FastAGI, the in-memory test provider).
+for every transport (FastAGI, Twilio, the in-memory test provider).
 
 ``Ask`` → the channel plays prompts and collects digits or speech; ``Connect`` → it hands the
-destination over (the dialplan dials, or the test line records it); ``Finish`` → it plays the
-goodbye. A webhook transport (Twilio) answers one turn per request with ``bridge.flow``'s
-same actions and never loops here."""
+destination over (the dialplan dials, Twilio <Dial>s, the test line records it); ``Finish`` →
+it plays the last prompts. A channel that holds the call open (FastAGI) answers ``ask`` with
+what the caller did and the driver goes on; a webhook channel (Twilio) renders the question,
+answers ``None``, and the next request drives on from ``flow.step`` with the answer."""
 
 from __future__ import annotations
 
 from typing import Protocol, assert_never
 
 from bridge.contract import Result
-from bridge.flow import Ask, CallFlow, Connect, Finish, Heard, Turn
+from bridge.flow import Ask, CallFlow, Connect, Finish, Heard, State, Turn
 
 
 class Channel(Protocol):
@@ -21,8 +22,9 @@ class Channel(Protocol):
         """Whose call it is changed (the caller proved who they are): speak their language."""
         ...
 
-    async def ask(self, ask: Ask, caller: str) -> Heard:
-        """Play ``ask.prompts`` and collect the answer (nothing at all: a timeout)."""
+    async def ask(self, ask: Ask, state: State) -> Heard | None:
+        """Play ``ask.prompts`` and collect the answer (nothing at all: a timeout); None: the
+        answer comes later, with ``state``, in another request (webhooks)."""
         ...
 
     async def connect(self, connect: Connect, caller: str) -> None:
@@ -34,10 +36,12 @@ class Channel(Protocol):
         ...
 
 
-async def drive(flow: CallFlow, channel: Channel, turn: Turn) -> Result:
-    """Run the call from ``turn`` (usually ``flow.start``'s) to its end; the result the
-    transport reports (the dialplan's PB_RESULT)."""
-    caller: str | None = None
+async def drive(
+    flow: CallFlow, channel: Channel, turn: Turn, caller: str | None = None
+) -> Result | None:
+    """Run the call from ``turn`` (``flow.start``'s, or ``flow.step``'s on a webhook) until it
+    ends, with the result the transport reports (the dialplan's PB_RESULT), or until the
+    channel takes a question away (None). ``caller``: whose call it already was."""
     while True:
         state, action = turn.state, turn.action
         match action:
@@ -46,7 +50,10 @@ async def drive(flow: CallFlow, channel: Channel, turn: Turn) -> Result:
                 if state.caller != caller:
                     caller = state.caller
                     await channel.identified(caller)
-                turn = await flow.step(state, await channel.ask(action, caller))
+                heard = await channel.ask(action, state)
+                if heard is None:
+                    return None
+                turn = await flow.step(state, heard)
             case Connect():
                 assert caller is not None  # a caller was asked for the name first
                 await channel.connect(action, caller)

@@ -19,7 +19,7 @@ from bridge.codes import CodeSender
 from bridge.connect import Refused, connect_leg
 from bridge.contract import Result
 from bridge.driver import drive
-from bridge.flow import Ask, CallFlow, Connect, Finish, Heard, Prompt
+from bridge.flow import Ask, CallFlow, Connect, Finish, Heard, Prompt, State
 from bridge.originator import Originator
 from bridge.outcomes import dialled_leg_ended
 from bridge.provider import Finding, Listener, Parts, Port, ok
@@ -76,7 +76,7 @@ class Line:
     async def identified(self, caller: str) -> None:
         self.callers.append(caller)
 
-    async def ask(self, ask: Ask, caller: str) -> Heard:
+    async def ask(self, ask: Ask, state: State) -> Heard | None:
         self.played += ask.prompts
         return self.answers.pop(0) if self.answers else Heard()  # no more answers: silence
 
@@ -133,6 +133,7 @@ class MemoryProvider:
         )
         line = Line(list(answers))
         result = await drive(flow, line, await flow.start(number, attested))
+        assert result is not None  # the line always answers
         return result, line
 
     async def answer(self, parts: Parts, call_id: str) -> Connect | None:
