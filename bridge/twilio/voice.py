@@ -1,5 +1,5 @@
 """Twilio's voice webhooks as use cases: each takes the posted form and returns TwiML.
-Signature checks and idempotency are the HTTP layer's (api/routes/twilio.py)."""
+Signature checks and idempotency are the webhook routes' (bridge/twilio/webhooks.py)."""
 
 from __future__ import annotations
 
