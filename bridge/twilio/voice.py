@@ -75,7 +75,7 @@ class TwilioVoice:
     def phonebook(self) -> Phonebook:
         return self._pb
 
-    async def language(self, caller: str | None) -> str:
+    async def _language(self, caller: str | None) -> str:
         return await self._pb.languages.of(caller) if caller else DEFAULT_LANGUAGE
 
     async def _render(self, form: Mapping[str, str], turn: Turn, caller: str | None) -> str:
@@ -89,7 +89,7 @@ class TwilioVoice:
         """Click-to-call: the caller answered; connect them if the grant still holds."""
         leg = await connect_leg(self._pb.calls, call_id, provider_ref=form.get("CallSid"))
         if isinstance(leg, Refused):
-            language = await self.language(leg.caller_id)
+            language = await self._language(leg.caller_id)
             return twiml.finish(
                 self._config, Finish((sound(UNAVAILABLE_PROMPT),), Result.UNAVAILABLE), language
             )
@@ -103,7 +103,7 @@ class TwilioVoice:
         why = apology(word)
         if why is None:  # talked, or the caller hung up (canceled): nobody to tell
             return twiml.hangup()
-        language = await self.language(call.caller_id if call else None)
+        language = await self._language(call.caller_id if call else None)
         prompts = (sound(why), sound(GOODBYE))
         return twiml.finish(self._config, Finish(prompts, Result.UNAVAILABLE), language)
 
@@ -139,7 +139,7 @@ class _Page:
         voice = self._voice
         token = pack(voice.config.state_key, self._form.get("CallSid", ""), state)
         names = await voice.phonebook.directory.reachable_names(state.caller) if ask.speech else []
-        language = await voice.language(self._caller)
+        language = await voice._language(self._caller)
         self.twiml = twiml.ask(voice.config, ask, token, names, language)
         return None  # the answer comes with the next request, to /twilio/gather
 
@@ -150,5 +150,5 @@ class _Page:
         self.twiml = twiml.connect(self._voice.config, connect, self._form.get("From", ""))
 
     async def finish(self, finish: Finish) -> None:
-        language = await self._voice.language(self._caller)
+        language = await self._voice._language(self._caller)
         self.twiml = twiml.finish(self._voice.config, finish, language)
