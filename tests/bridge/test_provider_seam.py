@@ -9,7 +9,8 @@ import httpx
 from prometheus_client import CollectorRegistry
 
 from bridge.contract import Result
-from bridge.flow import Heard
+from bridge.driver import drive
+from bridge.flow import Ask, CallFlow, Connect, Finish, Heard, State
 from bridge.memory.provider import MemoryProvider
 from bridge.originator import ClickToCall
 from bridge.provider import Parts
@@ -118,3 +119,37 @@ async def test_the_runtime_builds_it_from_the_registry_and_serves_click_to_call(
         await runtime.close()
     assert [r.call_id for r in memory.calls.rung] == [placed["id"]]
     assert memory.code_sender(runtime.parts) is memory.codes  # codes go through it too
+
+
+class Webhook:
+    """A channel like Twilio's: renders the question and hands it back (None)."""
+
+    def __init__(self) -> None:
+        self.asked: list[State] = []
+        self.callers: list[str] = []
+
+    async def identified(self, caller: str) -> None:
+        self.callers.append(caller)
+
+    async def ask(self, ask: Ask, state: State) -> Heard | None:
+        self.asked.append(state)
+        return None
+
+    async def connect(self, connect: Connect, caller: str) -> None:
+        raise AssertionError("nothing is connected without an answer")
+
+    async def finish(self, finish: Finish) -> None:
+        raise AssertionError("the call goes on")
+
+
+async def test_the_driver_hands_the_question_back_to_a_webhook_channel(pb: Phonebook) -> None:
+    ids = await people(pb)
+    flow = CallFlow(pb, provider="memory")
+    page = Webhook()
+    assert await drive(flow, page, await flow.start(CALLER, attested=True)) is None
+    (state,) = page.asked
+    assert state.phase == "name" and page.callers == [ids["caller"]]
+    again = Webhook()  # the next request: the answer, from the state the page carried
+    turn = await flow.step(state, Heard(digits="25423#"))
+    assert await drive(flow, again, turn, caller=state.caller) is None
+    assert again.callers == [] and again.asked[0].phase == "number"  # Alice: which number?
