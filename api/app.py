@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from collections.abc import Sequence
+
+from fastapi import APIRouter, FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api import docs, errors, openapi
@@ -10,10 +12,8 @@ from api.config import ApiConfig
 from api.limits import RequestLimits
 from api.metrics import Metrics
 from api.routes import accounts, calls, directory, health, me, phones
-from api.routes import twilio as twilio_routes
 from bridge.codes import CodeSender, PhoneCodes
 from bridge.originator import ClickToCall
-from bridge.twilio.voice import TwilioVoice
 from phonebook.app import Phonebook
 
 
@@ -22,9 +22,10 @@ def create_app(
     engine: AsyncEngine,
     config: ApiConfig,
     click_to_call: ClickToCall | None = None,
-    twilio: TwilioVoice | None = None,
+    *,
     code_sender: CodeSender | None = None,
     metrics: Metrics | None = None,  # in the runtime's registry, next to the bridge's
+    routes: Sequence[APIRouter] = (),  # the call provider's own (Twilio's webhooks)
 ) -> FastAPI:
     app = FastAPI(
         title="PhoneBridge",
@@ -37,7 +38,6 @@ def create_app(
     app.state.engine = engine
     app.state.config = config
     app.state.click_to_call = click_to_call
-    app.state.twilio = twilio
     app.state.phone_codes = PhoneCodes(phonebook.verification, code_sender)
     app.state.metrics = metrics if metrics is not None else Metrics()
     errors.install(app)
@@ -49,6 +49,6 @@ def create_app(
     app.middleware("http")(app.state.metrics.middleware)
     for module in (accounts, me, phones, directory, calls, health):
         app.include_router(module.router)
-    if twilio is not None:  # the webhooks exist only where Twilio is the provider
-        app.include_router(twilio_routes.router)
+    for router in routes:  # only the running provider's routes exist
+        app.include_router(router)
     return app

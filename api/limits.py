@@ -3,7 +3,8 @@
 Bodies are counted while they stream (a chunked body has no Content-Length, and reading it
 whole first once took the server from 191 MB to 1.1 GB for good), headers are bounded twice:
 by uvicorn's h11 parser (the request head, before the app sees it) and here in size and count
-with a JSON answer. Twilio's form posts get their own field limits where they are parsed."""
+with a JSON answer. Twilio's form posts get their own field limits where they are parsed
+(bridge/twilio/webhooks.py)."""
 
 from __future__ import annotations
 
@@ -19,8 +20,6 @@ MAX_HEADER_BYTES = 16 * 1024  # names and values together: ample for bearer toke
 MAX_HEADERS = 100
 # passed to uvicorn.Config by `phonebridge serve`: h11 refuses a request head over this size
 UVICORN_LIMITS: dict[str, Any] = {"http": "h11", "h11_max_incomplete_event_size": 32 * 1024}
-# Twilio posts about 30 short fields, never files
-TWILIO_FORM: dict[str, int] = {"max_files": 0, "max_fields": 200, "max_part_size": 8 * 1024}
 
 
 class RequestLimits:

@@ -10,15 +10,18 @@ from dataclasses import dataclass, field
 from bridge import contract
 from bridge.agi.errors import ChannelHungUp
 from bridge.agi.session import AgiSession
+from bridge.connect import Refused, connect_leg
 from bridge.contract import Result
-from bridge.flow import GOODBYE, UNAVAILABLE, Ask, CallFlow, Connect, Finish, Heard, sound
+from bridge.driver import drive
+from bridge.flow import GOODBYE, UNAVAILABLE, Ask, CallFlow, Connect, Finish, Heard, State, sound
 from bridge.identity import CallerIdTrust, asterisk_attested
+from bridge.outcomes import dialled_leg_ended
 from bridge.playback import Player
 from bridge.prompts import NameVoice
 from bridge.spoken import DIGITS, SpokenNames
 from phonebook.app import Phonebook
 from phonebook.calls import CallStatus
-from phonebook.errors import Forbidden, NotFound, Unauthenticated
+from phonebook.errors import Unauthenticated
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +83,6 @@ class AccessNumber:
             via="ivr",
             trust=self.trust,
         )
-        caller: str | None = None
         # the dialplan passes STIR_SHAKEN()'s verify_result and attestation as arguments
         verify_result, attestation = [*session.args, "", ""][:2]
         try:
@@ -88,23 +90,11 @@ class AccessNumber:
             turn = await flow.start(
                 session.caller_id, asterisk_attested(verify_result, attestation)
             )
-            while turn.state is not None:
-                if turn.state.caller != caller:
-                    caller = turn.state.caller
-                    await speak_language(session, self.phonebook, caller)
-                assert isinstance(turn.action, Ask)
-                heard = await self._collect(session, turn.action, caller)
-                turn = await flow.step(turn.state, heard)
-            if isinstance(turn.action, Connect):
-                assert caller is not None
-                line = await caller_line(self.phonebook, caller, self.present_number)
-                await hand_over(session, turn.action, line)
-                return Result.DIAL
-            assert isinstance(turn.action, Finish)
-            await self.player.play(session, turn.action.prompts, escape="")
-            return turn.action.result
+            result = await drive(flow, _AgiLine(self, session), turn)
         except ChannelHungUp:
             return Result.HANGUP
+        assert result is not None  # an AGI line always answers
+        return result
 
     async def _collect(self, session: AgiSession, ask: Ask, caller: str) -> Heard:
         """Play the prompts (a key press interrupts them), then listen for a name when speech
@@ -121,6 +111,28 @@ class AccessNumber:
             NO_PROMPT, int(ask.timeout_s * 1000), ask.max_digits - len(first)
         )
         return Heard(digits=first + rest)
+
+
+@dataclass(frozen=True, slots=True)
+class _AgiLine:
+    """The driver's channel over one FastAGI session."""
+
+    access: AccessNumber
+    session: AgiSession
+
+    async def identified(self, caller: str) -> None:
+        await speak_language(self.session, self.access.phonebook, caller)
+
+    async def ask(self, ask: Ask, state: State) -> Heard:
+        return await self.access._collect(self.session, ask, state.caller)
+
+    async def connect(self, connect: Connect, caller: str) -> None:
+        access = self.access
+        line = await caller_line(access.phonebook, caller, access.present_number)
+        await hand_over(self.session, connect, line)
+
+    async def finish(self, finish: Finish) -> None:
+        await self.access.player.play(self.session, finish.prompts, escape="")
 
 
 async def hand_over(session: AgiSession, connect: Connect, line: CallerLine) -> None:
@@ -149,32 +161,19 @@ class ConnectLeg:
 
     async def __call__(self, session: AgiSession) -> str:
         call_id = session.args[0] if session.args else ""
-        calls = self.phonebook.calls
-        try:
-            dest = await calls.destination(call_id)
-        except (NotFound, Forbidden):
-            failed = await calls.update(call_id, CallStatus.FAILED, "not granted at connect time")
-            await self._apologise(session, failed.caller_id if failed else None)
+        leg = await connect_leg(self.phonebook.calls, call_id)
+        if isinstance(leg, Refused):
+            await self._apologise(session, leg.caller_id)
             return Result.UNAVAILABLE
-        call = await calls.update(call_id, CallStatus.RINGING)
-        assert call is not None
+        call, connect = leg
         try:
             await speak_language(session, self.phonebook, call.caller_id)
             line = await caller_line(self.phonebook, call.caller_id, self.present_number)
-            await hand_over(
-                session,
-                Connect(
-                    dest.number,
-                    dest.callee_name,
-                    call.callee_id,
-                    call.entry_id,
-                    call_id,
-                    dest.max_seconds,
-                ),
-                line,
-            )
+            await hand_over(session, connect, line)
         except ChannelHungUp:
-            await calls.update(call_id, CallStatus.FAILED, "caller hung up before connect")
+            await self.phonebook.calls.update(
+                call_id, CallStatus.FAILED, "caller hung up before connect"
+            )
             return Result.HANGUP
         return Result.DIAL
 
@@ -186,17 +185,6 @@ class ConnectLeg:
             await self.player.play(session, (sound(UNAVAILABLE), sound(GOODBYE)), escape="")
         except ChannelHungUp:
             pass
-
-
-# DIALSTATUS of the dialled leg → the call's final status
-DIAL_OUTCOME = {
-    "ANSWER": CallStatus.COMPLETED,
-    "BUSY": CallStatus.BUSY,
-    "NOANSWER": CallStatus.NO_ANSWER,
-    "CANCEL": CallStatus.FAILED,
-    "CONGESTION": CallStatus.FAILED,
-    "CHANUNAVAIL": CallStatus.FAILED,
-}
 
 
 def talk_seconds(answered_at: str, ended_at: str) -> int | None:
@@ -221,12 +209,9 @@ class Outcome:
 
     async def __call__(self, session: AgiSession) -> str:
         call_id, dial_status, answered_at, ended_at = [*session.args, "", "", "", ""][:4]
-        status = DIAL_OUTCOME.get(dial_status, CallStatus.FAILED)
-        if dial_status == "ANSWER":
-            await self.phonebook.calls.update(call_id, CallStatus.CONNECTED)
         talk = talk_seconds(answered_at, ended_at) if dial_status == "ANSWER" else None
         reason = f"DIALSTATUS={dial_status or 'none'}" + (
             f" answered={talk}s" if talk is not None else ""
         )
-        await self.phonebook.calls.update(call_id, status, reason)
+        await dialled_leg_ended(self.phonebook.calls, call_id, dial_status, reason)
         return Result.HANGUP

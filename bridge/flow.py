@@ -12,18 +12,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass, replace
-from typing import Any, Literal
+from typing import Any, Literal, assert_never
 
 from bridge.contract import Result
 from bridge.identity import CallerIdTrust
 from phonebook.app import Phonebook
 from phonebook.calls import CallStatus
-from phonebook.errors import (
-    Forbidden,
-    InvalidQuery,
-    NotFound,
-    RateLimited,
-)
+from phonebook.errors import Forbidden, InvalidQuery, NotFound, PhonebookError, RateLimited
 from phonebook.model import ContactView
 
 log = logging.getLogger(__name__)
@@ -162,6 +157,19 @@ FINISH_ONLINE = "pb-finish-online"
 UNKNOWN_CALLER = "pb-unknown-caller"
 TRY_LATER = "pb-try-later"
 
+# the one table of what a caller hears when the phonebook refuses mid-call, and the result
+APOLOGIES: dict[type[PhonebookError], tuple[str, Result]] = {
+    RateLimited: (TRY_LATER, Result.RATE_LIMITED),  # the lookup or call guards
+    NotFound: (UNAVAILABLE, Result.UNAVAILABLE),  # gone, or no longer shared with the caller
+    Forbidden: (UNAVAILABLE, Result.UNAVAILABLE),  # a guard refused this destination
+}
+
+
+def apologise(error: PhonebookError) -> Turn:
+    """The call ends with the apology for ``error``."""
+    prompt, result = next(APOLOGIES[k] for k in type(error).__mro__ if k in APOLOGIES)
+    return Turn(None, Finish((sound(prompt), sound(GOODBYE)), result))
+
 
 from bridge.identify import IdentityPhases  # noqa: E402  (it reads this module's types)
 
@@ -175,23 +183,28 @@ class CallFlow(IdentityPhases):
     trust: CallerIdTrust = CallerIdTrust.ATTESTED
 
     async def step(self, state: State, heard: Heard) -> Turn:
-        if state.phase == "pin":
-            return await self._on_pin(state, heard)
-        if state.phase == "prove":
-            return await self._on_prove(state, heard)
-        if state.phase == "code":
-            return self._on_code(state, heard)
-        if not state.caller:  # never reached: only identified callers get past the phases above
-            return Turn(None, Finish((sound(GOODBYE),), Result.ERROR))
-        if state.phase == "name":
-            return await self._on_name(state, heard)
-        if state.phase == "menu":
-            return await self._on_menu(state, heard)
-        if state.phase == "number":
-            return self._on_number(state, heard)
-        if state.phase == "check":
-            return await self._on_check(state, heard)
-        return await self._on_confirm(state, heard)
+        phase = state.phase
+        match phase:  # a new phase that no case handles fails mypy (assert_never)
+            case "pin":
+                return await self._on_pin(state, heard)
+            case "prove":
+                return await self._on_prove(state, heard)
+            case "code":
+                return self._on_code(state, heard)
+            case _ if not state.caller:  # never: only identified callers pass the phases above
+                return Turn(None, Finish((sound(GOODBYE),), Result.ERROR))
+            case "name":
+                return await self._on_name(state, heard)
+            case "menu":
+                return await self._on_menu(state, heard)
+            case "number":
+                return self._on_number(state, heard)
+            case "check":
+                return await self._on_check(state, heard)
+            case "confirm":
+                return await self._on_confirm(state, heard)
+            case _:
+                assert_never(phase)
 
     # -- phases ------------------------------------------------------------------------------
 
@@ -225,8 +238,8 @@ class CallFlow(IdentityPhases):
             )
         except (NotFound, InvalidQuery):
             return self._retry(state, NOT_FOUND, Result.NOT_FOUND)
-        except RateLimited:
-            return Turn(None, Finish((sound(TRY_LATER), sound(GOODBYE)), Result.RATE_LIMITED))
+        except RateLimited as exc:
+            return apologise(exc)
         return self._offer(state, found)
 
     async def _on_speech(self, state: State, heard: Heard) -> Turn:
@@ -246,8 +259,8 @@ class CallFlow(IdentityPhases):
                         found.setdefault(contact.id, contact)
                 except (NotFound, InvalidQuery):
                     continue
-        except RateLimited:
-            return Turn(None, Finish((sound(TRY_LATER), sound(GOODBYE)), Result.RATE_LIMITED))
+        except RateLimited as exc:
+            return apologise(exc)
         reachable = [c for c in found.values() if c.callable_phones()]
         if sure:
             return self._offer(state, reachable)
@@ -274,8 +287,8 @@ class CallFlow(IdentityPhases):
             return Turn(menu, self._menu(menu, first=True))
         try:
             contact = await self.phonebook.directory.contact(state.caller, state.contact[0])
-        except NotFound:
-            return Turn(None, Finish((sound(UNAVAILABLE), sound(GOODBYE)), Result.UNAVAILABLE))
+        except NotFound as exc:
+            return apologise(exc)
         return self._chosen(state, contact)
 
     def _offer(self, state: State, found: list[ContactView]) -> Turn:
@@ -311,8 +324,8 @@ class CallFlow(IdentityPhases):
             contact_id, _ = page[int(key) - 1]
             try:
                 contact = await self.phonebook.directory.contact(state.caller, contact_id)
-            except NotFound:
-                return Turn(None, Finish((sound(UNAVAILABLE), sound(GOODBYE)), Result.UNAVAILABLE))
+            except NotFound as exc:
+                return apologise(exc)
             return self._chosen(state, contact)
         tries = state.tries + 1
         if tries >= MAX_TRIES:
@@ -363,24 +376,12 @@ class CallFlow(IdentityPhases):
         calls = self.phonebook.calls
         try:  # recorded with the toll-fraud guards; the grant is checked again right now
             call, dest = await calls.dial_now(state.caller, contact_id, state.entry, self.provider)
-        except RateLimited:
-            return Turn(None, Finish((sound(TRY_LATER), sound(GOODBYE)), Result.RATE_LIMITED))
-        except (NotFound, Forbidden):
-            return Turn(None, Finish((sound(UNAVAILABLE), sound(GOODBYE)), Result.UNAVAILABLE))
+        except (RateLimited, NotFound, Forbidden) as exc:
+            return apologise(exc)
         await calls.update(call.id, CallStatus.RINGING)
         return Turn(
             None, Connect(dest.number, name, contact_id, state.entry, call.id, dest.max_seconds)
         )
 
 
-__all__ = [
-    "Action",
-    "Ask",
-    "CallFlow",
-    "Connect",
-    "Finish",
-    "Heard",
-    "Prompt",
-    "State",
-    "Turn",
-]
+__all__ = ["Action", "Ask", "CallFlow", "Connect", "Finish", "Heard", "Prompt", "State", "Turn"]

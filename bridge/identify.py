@@ -138,13 +138,8 @@ class IdentityPhases:
             ok = bool(pin) and await self.phonebook.pins.check(
                 state.account, pin, state.number, self.via
             )
-        except RateLimited:
-            return flow.Turn(
-                None,
-                flow.Finish(
-                    (flow.sound(flow.TRY_LATER), flow.sound(flow.GOODBYE)), Result.RATE_LIMITED
-                ),
-            )
+        except RateLimited as exc:
+            return flow.apologise(exc)
         if ok:
             return flow.Turn(flow.State("name", state.account), self._ask_name())
         tries = state.tries + 1
@@ -163,11 +158,8 @@ class IdentityPhases:
             return self._prove_again(state, flow.NO_INPUT, Result.NO_INPUT)
         try:
             caller = await self.phonebook.callers.prove(state.number, digits)
-        except RateLimited:
-            finish = flow.Finish(
-                (flow.sound(flow.TRY_LATER), flow.sound(flow.GOODBYE)), Result.RATE_LIMITED
-            )
-            return flow.Turn(None, finish)
+        except RateLimited as exc:
+            return flow.apologise(exc)
         if caller is None:
             return self._prove_again(state, WRONG_CODE, Result.WRONG_PIN)
         log.info("a caller proved their number by calling from it")

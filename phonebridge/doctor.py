@@ -1,12 +1,11 @@
 """`phonebridge doctor`: is everything PhoneBridge needs in place? `serve` runs the same checks
 before it starts: each problem is one line that says how to fix it, and the fatal ones (no
-database, a schema `serve` will not upgrade, AMI credentials Asterisk refuses) stop the start.
+database, a schema `serve` will not upgrade, credentials the provider refuses) stop the start.
 
-What is checked: the database is reachable and migrated; the recordings folder for spoken
-names is writable (and the speech extra installed); the folder for spoken callee names is
-writable; the prompts and Asterisk's core sounds are where Asterisk will look
-(PHONEBRIDGE_ASTERISK_SOUNDS_DIR, when the bridge shares Asterisk's host or a mount); the AMI
-login works (when Asterisk places the calls)."""
+What is checked here: the database is reachable and migrated; the recordings folder for
+spoken names is writable (and the speech extra installed); the folder for spoken callee names
+is writable. Then the call provider's own checks (``Provider.health``: for Asterisk, the
+prompts where Asterisk looks and the AMI login)."""
 
 from __future__ import annotations
 
@@ -14,10 +13,8 @@ import asyncio
 import contextlib
 import importlib.util
 import logging
-import os
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from alembic.runtime.migration import MigrationContext
@@ -26,41 +23,15 @@ from alembic.util.exc import CommandError
 from sqlalchemy import Connection
 from sqlalchemy.engine.url import make_url
 
-from bridge import prompts
-from bridge.ami.client import AmiClient
+from bridge.provider import Finding, ok
 from phonebook.store.engine import is_sqlite, make_engine
 from phonebook.store.migrate import alembic_config
+from phonebridge import providers
 from phonebridge.settings import Settings
 
 DB_TIMEOUT_S = 5.0
-AMI_TIMEOUT_S = 3.0
-SOUND_FORMATS = frozenset(
-    {"sln", "sln16", "ulaw", "alaw", "wav", "WAV", "gsm", "g722", "g729", "siren7", "ogg"}
-)
-# SAY DIGITS / SAY ALPHA read codes and spell names; RECORD FILE beeps (dialplan/README.md)
-CORE_SOUNDS = ("beep", "digits/1", "letters/a")
 
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    check: str
-    problem: str = ""  # empty: all is well, and ``detail`` says what was seen
-    fix: str = ""
-    fatal: bool = False
-    detail: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return not self.problem
-
-    def line(self) -> str:
-        if self.ok:
-            return f"{self.check}: {self.detail}"
-        return f"{self.check}: {self.problem}; fix: {self.fix}"
-
-
-def ok(check: str, detail: str) -> Finding:
-    return Finding(check, detail=detail)
+__all__ = ["Finding", "check", "check_database", "check_name_sounds", "check_recordings", "ok"]
 
 
 async def check(settings: Settings) -> list[Finding]:
@@ -70,18 +41,7 @@ async def check(settings: Settings) -> list[Finding]:
         findings.append(check_recordings(Path(settings.speech_recordings_dir)))
     if settings.name_sounds_dir:
         findings.append(check_name_sounds(Path(settings.name_sounds_dir)))
-    if settings.asterisk_sounds_dir and settings.call_provider != "twilio":
-        findings += check_sounds(Path(settings.asterisk_sounds_dir), settings.sounds_folder)
-    if settings.call_provider == "asterisk":
-        assert settings.ami_secret is not None  # Settings refuses asterisk without it
-        findings.append(
-            await check_ami(
-                settings.ami_host,
-                settings.ami_port,
-                settings.ami_username,
-                settings.ami_secret.get_secret_value(),
-            )
-        )
+    findings += await providers.build(settings).health()
     return findings
 
 
@@ -228,96 +188,4 @@ def check_name_sounds(folder: Path) -> Finding:
         f"the bridge cannot write spoken names into {folder}: names are spelled instead",
         f"create {folder} writable by the bridge and readable by Asterisk, or leave "
         "PHONEBRIDGE_NAME_SOUNDS_DIR empty",
-    )
-
-
-def check_sounds(sounds: Path, prompt_folder: str) -> list[Finding]:
-    """The prompts of every language and the core English sounds, where Asterisk looks:
-    <sounds>/<language>/<file>, then <sounds>/<file>."""
-    if not sounds.is_dir():
-        return [
-            Finding(
-                "prompts",
-                f"PHONEBRIDGE_ASTERISK_SOUNDS_DIR={sounds} is not a folder",
-                "set it to Asterisk's sounds folder as this host sees it "
-                "(astdatadir/sounds, e.g. /var/lib/asterisk/sounds), or leave it empty",
-            )
-        ]
-    findings = []
-    for lang in prompts.WORDS_BY_LANGUAGE:
-        places = [sounds / lang / prompt_folder, sounds / prompt_folder]
-        wanted = sorted(prompts.words(lang))
-        missing = [p for p in wanted if not _sound_in(places, p)]
-        if missing:
-            build = f"phonebridge prompts build {places[0]}"
-            findings.append(
-                Finding(
-                    "prompts",
-                    f"{len(missing)} of {len(wanted)} prompts missing in {places[0]} "
-                    f"({', '.join(missing[:3])}{', …' if len(missing) > 3 else ''})",
-                    build if lang == "en" else f"{build} --language {lang}",
-                )
-            )
-        else:
-            findings.append(ok("prompts", f"all {len(wanted)} prompts in {places[0]}"))
-    core = [c for c in CORE_SOUNDS if not _sound_in([sounds / "en", sounds], c)]
-    if core:
-        findings.append(
-            Finding(
-                "prompts",
-                f"Asterisk's core English sounds are missing in {sounds / 'en'} "
-                f"({', '.join(core)})",
-                "install them (Debian: asterisk-core-sounds-en; from source: "
-                "make install of the core sounds)",
-            )
-        )
-    return findings
-
-
-def _sound_in(places: list[Path], name: str) -> bool:
-    """Is there a ``name``.<any sound format> in one of ``places``?"""
-    for place in places:
-        path = place / name
-        try:
-            entries = os.listdir(path.parent)
-        except OSError:
-            continue
-        for entry in entries:
-            stem, dot, ext = entry.rpartition(".")
-            if dot and stem == path.name and ext in SOUND_FORMATS:
-                return True
-    return False
-
-
-# -- AMI ------------------------------------------------------------------------------------
-
-
-async def check_ami(host: str, port: int, username: str, secret: str) -> Finding:
-    client = AmiClient(host, port, username, secret, events=False, connect_timeout_s=AMI_TIMEOUT_S)
-    with _quiet("bridge.ami.client"):  # its retries and refusals are no news here
-        client.start()
-        try:
-            async with asyncio.timeout(AMI_TIMEOUT_S):
-                while not client.connected and not client.auth_failed:
-                    await asyncio.sleep(0.05)
-        except TimeoutError:
-            pass
-        finally:
-            connected, refused = client.connected, client.auth_failed
-            await client.close()
-    if connected:
-        return ok("ami", f"logged in to {host}:{port} as {username}")
-    if refused:
-        return Finding(
-            "ami",
-            f"Asterisk at {host}:{port} refused the AMI login of {username!r}",
-            "make PHONEBRIDGE_AMI_USERNAME and PHONEBRIDGE_AMI_SECRET match manager.conf "
-            "(dialplan/manager_phonebridge.conf)",
-            fatal=True,
-        )
-    return Finding(
-        "ami",
-        f"no AMI at {host}:{port} (is Asterisk running?): click-to-call answers 503 until "
-        "it connects",
-        "check PHONEBRIDGE_AMI_HOST/PORT and manager.conf ([general] enabled = yes, bindaddr)",
     )

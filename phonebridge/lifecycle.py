@@ -1,11 +1,12 @@
 """`phonebridge serve` (and `agi`) from start to stop, in one ordered sequence.
 
 Start: claim the ports (a busy one is a single clear line, before anything else runs), run
-the self-check (fatal problems stop here), migrate, start FastAGI, AMI and HTTP.
-Stop, on SIGTERM (systemd, Docker, Kubernetes) or SIGINT: both listeners close at once (new
+the self-check (fatal problems stop here), migrate, start the provider's listeners (FastAGI),
+its background connections (AMI), then HTTP.
+Stop, on SIGTERM (systemd, Docker, Kubernetes) or SIGINT: every listener closes at once (new
 calls and requests are refused), calls and requests in progress get up to
-PHONEBRIDGE_SHUTDOWN_DEADLINE_SECONDS, then AMI, the speech workers and the database pool are
-closed, and the process exits 0. A second signal cuts the wait short.
+PHONEBRIDGE_SHUTDOWN_DEADLINE_SECONDS, then the provider (AMI, the speech workers) and the
+database pool are closed, and the process exits 0. A second signal cuts the wait short.
 
 uvicorn installs signal handlers of its own and re-raises the signal once it has stopped,
 which killed the process before any cleanup ran: here uvicorn gets none, and this module owns
@@ -19,14 +20,13 @@ import errno
 import logging
 import signal
 import socket
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from types import TracebackType
 
 import uvicorn
 
 from api.limits import UVICORN_LIMITS
-from bridge.agi.server import FastAgiServer
-from bridge.originator import ClickToCall
+from bridge.provider import Listener
 from phonebridge import doctor
 from phonebridge.runtime import Runtime
 
@@ -43,44 +43,41 @@ async def serve(runtime: Runtime, host: str, port: int, *, http: bool = True) ->
     deadline = s.shutdown_deadline_seconds
     with StopSignals() as stop, contextlib.ExitStack() as sockets:
         # 1. claim the ports
-        http_sock = agi_sock = None
+        http_sock = None
         housekeeping: asyncio.Task[None] | None = None
         if http:
             http_sock = sockets.enter_context(listen(host, port, "HTTP API", "PHONEBRIDGE_PORT"))
-        if s.call_provider != "twilio":
-            agi_sock = sockets.enter_context(
-                listen(s.agi_host, s.agi_port, "FastAGI", "PHONEBRIDGE_AGI_PORT")
-            )
+        inbound = [
+            sockets.enter_context(listen(p.host, p.port, p.what, p.setting))
+            for p in runtime.provider.ports()
+        ]
         try:
             # 2. self-check
             await self_check(runtime)
             # 3. migrate
             if s.auto_migrate:
                 await runtime.migrate()
-            # 4. start: FastAGI, AMI (connects in the background; click-to-call answers 503
-            #    until it is up), HTTP
-            agi = runtime.fastagi() if agi_sock is not None else None
-            if agi is not None:
-                await agi.start(agi_sock)
-            click_to_call = None
-            if s.call_provider == "asterisk":
-                ami, click_to_call = runtime.ami_click_to_call()
-                ami.start()
+            # 4. start: the provider's listeners (FastAGI) and connections (AMI connects in
+            #    the background; click-to-call answers 503 until it is up), then HTTP
+            listeners = runtime.listeners()
+            for listener, sock in zip(listeners, inbound, strict=True):
+                await listener.start(sock)
+            runtime.provider.start(runtime.parts)
             # old webhook deliveries are forgotten hourly
             housekeeping = asyncio.create_task(runtime.phonebook.deliveries.purge_periodically())
             server = None
             if http_sock is not None:
-                server = HttpServer(runtime, click_to_call, deadline)
+                server = HttpServer(runtime, deadline)
                 await server.start(http_sock)
             # 5. serve until a stop signal (or the HTTP server ends on its own)
             log.info("phonebridge is ready")
             await stop.requested_or(server.task if server is not None else None)
             # 6. drain: refuse new work, let what runs finish within the deadline
-            await drain(agi, server, stop, deadline)
+            await drain(listeners, server, stop, deadline)
             if not stop.requested.is_set():
                 raise CannotStart("the HTTP server stopped on its own (see above)")
         finally:
-            # 7. close: housekeeping, AMI, speech workers, database pool
+            # 7. close: housekeeping, the provider (AMI, speech workers), database pool
             if housekeeping is not None:
                 housekeeping.cancel()
             await runtime.close()
@@ -102,21 +99,21 @@ async def self_check(runtime: Runtime) -> None:
 
 
 async def drain(
-    agi: FastAgiServer | None, server: HttpServer | None, stop: StopSignals, deadline: float
+    listeners: Sequence[Listener], server: HttpServer | None, stop: StopSignals, deadline: float
 ) -> None:
-    if agi is not None:
-        agi.stop_accepting()
+    for listener in listeners:
+        listener.stop_accepting()
     if server is not None:
         server.stop_accepting()
     log.info(
         "stopping: new calls and requests are refused; %d call(s) and %d request(s) in "
         "progress get up to %g s",
-        agi.active_calls if agi is not None else 0,
+        sum(listener.active_calls for listener in listeners),
         server.in_flight if server is not None else 0,
         deadline,
     )
-    calls_done = asyncio.create_task(agi.drain(deadline)) if agi is not None else None
-    waits = [t for t in (calls_done, server.task if server else None) if t is not None]
+    calls_done = [asyncio.create_task(listener.drain(deadline)) for listener in listeners]
+    waits = [*calls_done, *([server.task] if server else [])]
 
     async def everything() -> None:
         await asyncio.gather(*waits, return_exceptions=True)
@@ -126,14 +123,12 @@ async def drain(
     await asyncio.wait([finished, forced], return_when=asyncio.FIRST_COMPLETED)
     forced.cancel()
     if not finished.done():  # a second signal: end it all now
-        if agi is not None:
-            agi.cut()
+        for listener in listeners:
+            listener.cut()
         if server is not None:
             server.cut()
     await finished
-    cut = 0
-    if calls_done is not None and not calls_done.cancelled() and not calls_done.exception():
-        cut = calls_done.result()
+    cut = sum(t.result() for t in calls_done if not t.cancelled() and t.exception() is None)
     if cut:
         log.warning("%d call(s) still running at the deadline were cut", cut)
 
@@ -141,11 +136,9 @@ async def drain(
 class HttpServer:
     """uvicorn on a socket we bound, without its signal handling."""
 
-    def __init__(
-        self, runtime: Runtime, click_to_call: ClickToCall | None, deadline: float
-    ) -> None:
+    def __init__(self, runtime: Runtime, deadline: float) -> None:
         config = uvicorn.Config(
-            runtime.api(click_to_call),
+            runtime.api(),
             log_level=runtime.settings.log_level,
             log_config=None,  # our handlers and formatter (tracebacks without messages)
             lifespan="off",

@@ -11,6 +11,8 @@ import phonenumbers
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from phonebridge import providers
+
 log = logging.getLogger(__name__)
 
 
@@ -66,8 +68,12 @@ class Settings(BaseSettings):
         3, ge=1, description="PIN tries per account before waits (and an audit entry)"
     )
     verification_sms: bool = Field(True, description="Twilio: verification codes by SMS too")
-    call_provider: Literal["none", "asterisk", "twilio"] = Field(
-        "none", description="who places calls: Asterisk (AMI + FastAGI) or Twilio"
+    call_provider: str = Field(
+        "none",
+        description=(
+            "the telephony route (phonebridge/providers.py): asterisk (FastAGI + AMI), none "
+            "(FastAGI only, no calls placed), twilio, memory (calls recorded, nothing rings)"
+        ),
     )
     calls_per_minute: int = Field(
         3, ge=1, description="toll-fraud guard: calls per caller per minute"
@@ -166,19 +172,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _provider_needs_its_settings(self) -> Settings:
-        if self.call_provider == "asterisk" and self.ami_secret is None:
-            raise ValueError("call_provider=asterisk needs PHONEBRIDGE_AMI_SECRET")
-        if self.call_provider == "twilio":
-            missing = [
-                name
-                for name in ("twilio_account_sid", "twilio_public_base_url", "twilio_access_number")
-                if not getattr(self, name)
-            ] + (["twilio_auth_token"] if self.twilio_auth_token is None else [])
-            if missing:
-                raise ValueError(
-                    "call_provider=twilio needs "
-                    + ", ".join(f"PHONEBRIDGE_{m.upper()}" for m in missing)
-                )
+        providers.build(self)  # builds nothing that runs: it reads and checks the section
         return self
 
     def country_codes(self) -> frozenset[int]:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from bridge import prompts
+from bridge.asterisk import health
 from phonebook.store.migrate import upgrade
 from phonebridge import doctor
 from phonebridge.settings import Settings
@@ -98,7 +99,7 @@ def test_prompts_and_core_sounds(tmp_path: Path) -> None:
     (sounds / "en" / "phonebridge").mkdir(parents=True)
     for prompt_id in english[:-2]:  # all but two
         (sounds / "en" / "phonebridge" / f"{prompt_id}.ulaw").write_bytes(b"\xff")
-    problems = [f for f in doctor.check_sounds(sounds, "phonebridge") if not f.ok]
+    problems = [f for f in health.check_sounds(sounds, "phonebridge") if not f.ok]
     assert len(problems) == 3
     en, zh, core = (
         next(f for f in problems if f"in {sounds / 'en' / 'phonebridge'} " in f.problem),
@@ -119,8 +120,8 @@ def test_prompts_and_core_sounds(tmp_path: Path) -> None:
     (sounds / "letters" / "a.wav").write_bytes(b"\0")
     (sounds / "en" / "beep.alaw").write_bytes(b"\0")
     (sounds / "en" / "phonebridge" / "pb-notes.txt").write_text("not a sound")
-    assert all(f.ok for f in doctor.check_sounds(sounds, "phonebridge"))
-    wrong = doctor.check_sounds(tmp_path / "nowhere", "phonebridge")
+    assert all(f.ok for f in health.check_sounds(sounds, "phonebridge"))
+    wrong = health.check_sounds(tmp_path / "nowhere", "phonebridge")
     assert len(wrong) == 1 and "PHONEBRIDGE_ASTERISK_SOUNDS_DIR" in wrong[0].problem
 
 
@@ -171,9 +172,9 @@ async def manager() -> AsyncIterator[list[Manager]]:
 async def test_ami_login(manager: list[Manager]) -> None:
     accepting, refusing = Manager(True), Manager(False)
     manager += [accepting, refusing]
-    fine = await doctor.check_ami("127.0.0.1", await accepting.start(), "phonebridge", "s3cret")
+    fine = await health.check_ami("127.0.0.1", await accepting.start(), "phonebridge", "s3cret")
     assert fine.ok and "logged in" in fine.detail
-    refused = await doctor.check_ami("127.0.0.1", await refusing.start(), "phonebridge", "wrong")
+    refused = await health.check_ami("127.0.0.1", await refusing.start(), "phonebridge", "wrong")
     assert refused.fatal and "refused the AMI login of 'phonebridge'" in refused.problem
     assert "PHONEBRIDGE_AMI_SECRET" in refused.fix and "wrong" not in refused.line()
 
@@ -182,7 +183,7 @@ async def test_no_ami_is_a_warning_not_fatal() -> None:
     with socket.socket() as unused:
         unused.bind(("127.0.0.1", 0))
         port = unused.getsockname()[1]  # bound, never listening: connections are refused
-        finding = await doctor.check_ami("127.0.0.1", port, "phonebridge", "s3cret")
+        finding = await health.check_ami("127.0.0.1", port, "phonebridge", "s3cret")
     assert not finding.ok and not finding.fatal and "is Asterisk running?" in finding.problem
 
 

@@ -28,11 +28,10 @@ def runtime(url: str) -> Runtime:
 
 async def test_metrics_show_the_bridge_beside_the_api(migrated_urls: dict[str, str]) -> None:
     first, second = runtime(migrated_urls["sqlite"]), runtime(migrated_urls["sqlite"])
-    built = []
     for rt in (first, second):  # no process-global registry: two runtimes are fine
-        rt.fastagi()
-        built.append(rt.ami_click_to_call()[1])
-    app = first.api(built[0])
+        rt.listeners()  # FastAGI's collectors
+        assert rt.click_to_call() is not None  # AMI's
+    app = first.api()
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
         await client.get("/healthz")

@@ -49,3 +49,11 @@ def test_settings_come_from_prefixed_environment_variables(monkeypatch: pytest.M
     monkeypatch.setenv("PHONEBRIDGE_LOOKUPS_PER_MINUTE", "7")
     s = Settings(_env_file=None)  # type: ignore[call-arg]
     assert (s.database_url, s.lookups_per_minute) == ("postgresql+asyncpg://u@h/db", 7)
+
+
+def test_the_call_provider_is_one_the_registry_knows() -> None:
+    with pytest.raises(ValidationError, match="none of asterisk, memory, none, twilio"):
+        make(call_provider="freeswitch")
+    with pytest.raises(ValidationError, match="PHONEBRIDGE_AMI_SECRET"):
+        make(call_provider="asterisk")
+    assert make(call_provider="memory").call_provider == "memory"

@@ -28,6 +28,7 @@ from bridge.ami.errors import (
 )
 from bridge.ami.message import Message
 from bridge.originator import OriginateOutcomeUnknown, OriginateRefused
+from bridge.outcomes import dialled_leg
 from phonebook.calls import Call, Calls, CallStatus
 from phonebook.errors import Unavailable
 
@@ -36,15 +37,6 @@ _V = TypeVar("_V")
 
 # OriginateResponse Reason (Asterisk's AST_CONTROL_* of the originated leg) → call status
 REASONS = {"3": CallStatus.NO_ANSWER, "5": CallStatus.BUSY}
-# DialStatus of the dialplan's Dial() to the callee → call status
-DIAL_STATUSES = {
-    "ANSWER": CallStatus.CONNECTED,
-    "BUSY": CallStatus.BUSY,
-    "NOANSWER": CallStatus.NO_ANSWER,
-    "CANCEL": CallStatus.FAILED,
-    "CONGESTION": CallStatus.FAILED,
-    "CHANUNAVAIL": CallStatus.FAILED,
-}
 FOLLOWED_MAX = 10_000  # calls followed at once; the oldest go first if hangups were missed
 
 
@@ -160,7 +152,7 @@ class AmiOriginator:
             _bounded_set(self._early, linkedid, event)
             return
         dial_status = event.get("DialStatus") or ""
-        status = DIAL_STATUSES.get(dial_status, CallStatus.FAILED)
+        status = dialled_leg(dial_status)  # the dialplan's Dial() to the callee: bridge/outcomes
         await self._calls.update(call_id, status, f"DialStatus {dial_status or 'none'}")
 
     async def _on_hangup(self, event: Message) -> None:

@@ -22,6 +22,7 @@ from bridge.originator import ClickToCall
 from bridge.twilio.config import TwilioConfig
 from bridge.twilio.originator import TwilioOriginator, make_client
 from bridge.twilio.voice import TwilioVoice
+from bridge.twilio.webhooks import webhooks
 from phonebook.app import Phonebook
 from phonebook.calls import CallLimits
 from phonebook.config import PhonebookConfig
@@ -164,7 +165,7 @@ async def twilio(
         engine,
         ApiConfig(secret_key="s" * 40),
         ClickToCall(pb.calls, originator),
-        TwilioVoice(pb, twilio_config),
+        routes=[webhooks(TwilioVoice(pb, twilio_config), pb.deliveries)],
     )
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://internal:8000"

@@ -19,6 +19,7 @@ from bridge.twilio.codes import TwilioCodeSender
 from bridge.twilio.config import TwilioConfig
 from bridge.twilio.originator import make_client
 from bridge.twilio.voice import TwilioVoice
+from bridge.twilio.webhooks import webhooks
 from phonebook.app import Phonebook
 from phonebook.calls import CallLimits
 from phonebook.config import PhonebookConfig
@@ -58,7 +59,7 @@ async def app_client(
         pb,
         engine,
         ApiConfig(secret_key="s" * 40),
-        twilio=TwilioVoice(pb, twilio_config, CallerIdTrust(trust)),
+        routes=[webhooks(TwilioVoice(pb, twilio_config, CallerIdTrust(trust)), pb.deliveries)],
         code_sender=sender,
     )
     async with httpx.AsyncClient(
