@@ -38,6 +38,11 @@ def _delay(rule: Backoff, count: ColumnElement[int]) -> ColumnElement[int]:
     return case(*ladder, else_=_ms(longest))
 
 
+def _until(now: int, rule: Backoff, count: int) -> int:
+    delay = rule.delay_ms(count)
+    return now + delay if delay else 0
+
+
 class SqlLimiter:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -94,14 +99,18 @@ class SqlLimiter:
         count = case((t.window_ends <= _ms(now), 1), else_=t.count + 1)
         async with self._sessions.begin() as session:
             stmt = self._insert(session).values(
-                key=key, count=1, window_ends=now + forget, blocked_until=now + rule.delay_ms(1)
+                key=key, count=1, window_ends=now + forget, blocked_until=_until(now, rule, 1)
             )
             stmt = stmt.on_conflict_do_update(
                 index_elements=["key"],
                 set_={
                     "count": count,
                     "window_ends": _ms(now + forget),
-                    "blocked_until": _ms(now) + _delay(rule, count),
+                    # no wait yet: 0, not "now" (a concurrent try stamped a moment
+                    # earlier would find itself blocked until this one's stamp)
+                    "blocked_until": case(
+                        (count < rule.free, _ms(0)), else_=_ms(now) + _delay(rule, count)
+                    ),
                 },
                 where=t.blocked_until <= _ms(now),
             ).returning(t.count)
@@ -123,31 +132,47 @@ class SqlLimiter:
             )
 
 
-_HIT = """
-local now, window, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+# Both scripts read the clock of the Redis server: with the callers' clocks, two attempts sent
+# at once could arrive in the other order, and the later one, stamped earlier, found itself
+# "blocked until" the first one's stamp (a concurrent test got 3 tries instead of 5).
+_NOW = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+"""
+
+_HIT = (
+    _NOW
+    + """
+local window, limit = tonumber(ARGV[1]), tonumber(ARGV[2])
 local h = redis.call('HMGET', KEYS[1], 'c', 'w')
 local c, w = tonumber(h[1]) or 0, tonumber(h[2]) or 0
 if w <= now then c, w = 0, now + window end
-if c >= limit then return {0, w} end
+if c >= limit then return {0, w, now} end
 redis.call('HSET', KEYS[1], 'c', c + 1, 'w', w)
 redis.call('PEXPIREAT', KEYS[1], w + 1000)
-return {c + 1, w}
+return {c + 1, w, now}
 """
+)
 
-_ATTEMPT = """
-local now, forget = tonumber(ARGV[1]), tonumber(ARGV[2])
-local free, base, max = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+_ATTEMPT = (
+    _NOW
+    + """
+local forget = tonumber(ARGV[1])
+local free, base, max = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local h = redis.call('HMGET', KEYS[1], 'c', 'w', 'b')
 local c, w, b = tonumber(h[1]) or 0, tonumber(h[2]) or 0, tonumber(h[3]) or 0
-if b > now then return {0, b} end
+if b > now then return {0, b, now} end
 if w <= now then c = 1 else c = c + 1 end
 local delay = 0
 if c >= free then delay = math.min(max, base * 2 ^ math.min(c - free, 40)) end
 delay = math.floor(delay)
-redis.call('HSET', KEYS[1], 'c', c, 'w', now + forget, 'b', now + delay)
+local blocked = 0
+if delay > 0 then blocked = now + delay end
+redis.call('HSET', KEYS[1], 'c', c, 'w', now + forget, 'b', blocked)
 redis.call('PEXPIRE', KEYS[1], math.max(forget, delay) + 1000)
-return {c, now + delay}
+return {c, now + delay, now}
 """
+)
 
 _REFUND = """
 local c = tonumber(redis.call('HGET', KEYS[1], 'c') or '0')
@@ -173,20 +198,18 @@ class RedisLimiter:
         return [await self.hit(key, rule) for key, rule in items]
 
     async def hit(self, key: str, rule: Window) -> Taken:
-        now = _now_ms()
-        count, until = await self._hit(
-            keys=[self._prefix + key], args=[now, int(rule.seconds * 1000), rule.limit]
+        count, until, now = await self._hit(
+            keys=[self._prefix + key], args=[int(rule.seconds * 1000), rule.limit]
         )
         if int(count) == 0:
-            return Taken(retry_after(int(until), now), 0)
+            return Taken(retry_after(int(until), int(now)), 0)
         return Taken(0, int(count))
 
     async def attempt(self, key: str, rule: Backoff) -> Taken:
-        now = _now_ms()
-        args = [now, int(rule.forget_s * 1000), rule.free, rule.base_s * 1000, rule.max_s * 1000]
-        count, until = await self._attempt(keys=[self._prefix + key], args=args)
+        args = [int(rule.forget_s * 1000), rule.free, rule.base_s * 1000, rule.max_s * 1000]
+        count, until, now = await self._attempt(keys=[self._prefix + key], args=args)
         if int(count) == 0:
-            return Taken(retry_after(int(until), now), 0)
+            return Taken(retry_after(int(until), int(now)), 0)
         return Taken(0, int(count))
 
     async def forgive(self, key: str) -> None:
