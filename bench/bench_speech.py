@@ -37,7 +37,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.seed import person_name  # noqa: E402
-from bridge.flow import SPEECH_MENU, SPEECH_SURE  # noqa: E402
+from bridge.dialogue import PHRASES as SPEECH_MENU  # noqa: E402
+from bridge.dialogue import SURE as SPEECH_SURE  # noqa: E402
 from bridge.prompts import speak  # noqa: E402
 from bridge.speech.grammar import build_grammar, phrases_of  # noqa: E402
 from bridge.speech.sphinx import SphinxRecognizer  # noqa: E402

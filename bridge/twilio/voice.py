@@ -83,7 +83,11 @@ class TwilioVoice:
         except BadState:
             log.warning("twilio gather with a state that does not verify; hanging up")
             return twiml.finish(self._config, Finish((sound(SORRY),), Result.ERROR))
-        heard = Heard(digits=form.get("Digits", ""), speech=form.get("SpeechResult", ""))
+        heard = Heard(
+            digits=form.get("Digits", ""),
+            speech=form.get("SpeechResult", ""),
+            confidence=_confidence(form),
+        )
         return await self._render(form, await self._flow.step(state, heard), state.caller)
 
     async def _language(self, caller: str | None) -> str:
@@ -155,3 +159,13 @@ class TwilioVoice:
             await self._pb.calls.update(
                 call_id, status, reason=f"twilio {word}", provider_ref=form.get("CallSid")
             )
+
+
+def _confidence(form: Mapping[str, str]) -> float | None:
+    """Twilio's ``Confidence`` (0..1) of a ``SpeechResult``: the same bands as the Asterisk
+    engine's (bridge/dialogue.py). Absent or unreadable: no measure (None)."""
+    try:
+        value = float(form["Confidence"])
+    except (KeyError, ValueError):
+        return None
+    return min(1.0, max(0.0, value)) if value == value else None  # NaN: no measure
