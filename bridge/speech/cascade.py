@@ -44,8 +44,8 @@ class CascadeRecognizer:
         self.sphinx_weight = sphinx_weight
         self._sphinx = sphinx or SphinxRecognizer()
         self._phonetic = PhoneticScorer(self._sphinx.lexicon)
-        self._top_n = top_n
-        self._bonus = phone_bonus
+        self.top_n = top_n
+        self.phone_bonus = phone_bonus
         self._lock = threading.Lock()
 
     async def recognize(self, sln8: bytes, grammar: Grammar) -> Recognition:
@@ -58,21 +58,26 @@ class CascadeRecognizer:
         """Every phrase with its first-pass score, best first (phrases that cannot fit the
         utterance left out)."""
         scores = self._phonetic.scores(
-            to_model_rate(sln8, band_fill_db=None), grammar, phone_bonus=self._bonus
+            to_model_rate(sln8, band_fill_db=None), grammar, phone_bonus=self.phone_bonus
         )
         order = np.argsort(-scores, kind="stable")
         return [(grammar.phrases[i], float(scores[i])) for i in order if math.isfinite(scores[i])]
 
     def recognize_sync(self, sln8: bytes, grammar: Grammar) -> Recognition:
+        ranked, second = self.passes(sln8, grammar)
+        return fuse(ranked, second, self.sphinx_weight) if ranked else Recognition()
+
+    def passes(self, sln8: bytes, grammar: Grammar) -> tuple[list[tuple[str, float]], Recognition]:
+        """Both passes' raw results: the first pass's ranking and pocketsphinx's on its top N
+        (bench/bench_speech.py tunes the fusion on them)."""
         if not grammar.phrases:
-            return Recognition()
+            return [], Recognition()
         with self._lock:
             ranked = self.first_pass(sln8, grammar)
             if not ranked:
-                return Recognition()
-            top = [p for p, _ in ranked[: self._top_n]]
-            second = self._sphinx.recognize_sync(sln8, Grammar(tuple(sorted(top))))
-        return fuse(ranked, second, self.sphinx_weight)
+                return [], Recognition()
+            top = [p for p, _ in ranked[: self.top_n]]
+            return ranked, self._sphinx.recognize_sync(sln8, Grammar(tuple(sorted(top))))
 
 
 def fuse(
