@@ -50,6 +50,7 @@ from bench.seed import person_name  # noqa: E402
 from bridge import dialogue  # noqa: E402
 from bridge.speech.cascade import CascadeRecognizer, fuse  # noqa: E402
 from bridge.speech.grammar import build_grammar, phrases_of  # noqa: E402
+from bridge.speech.phonetic import PHONE_BONUS  # noqa: E402
 from bridge.speech.recognizer import Recognition  # noqa: E402
 from bridge.speech.sphinx import SphinxRecognizer  # noqa: E402
 
@@ -282,7 +283,7 @@ def tune(args: argparse.Namespace, corpus: Corpus) -> None:
             f"top-4 {sum(r < 4 for r in ranks)}, top-8 {sum(r < 8 for r in ranks)}, "
             f"top-12 {sum(r < 12 for r in ranks)} of {len(utts)}"
         )
-    cascade.phone_bonus = 2.0
+    cascade.phone_bonus = PHONE_BONUS
     for n in (8, 4, 12):
         cascade.top_n = n
         runs = [cascade.passes(u.sln, grammar) for u in utts]

@@ -25,7 +25,7 @@ from bridge.speech.pronounce import Lexicon
 MAX_VARIANTS = 4  # pronunciation combinations scored per phrase (each word's first readings)
 MAX_GRAMMARS = 64  # prepared grammars kept; least recently used go first
 MIN_FRAMES = 4
-PHONE_BONUS = 2.0  # log-score credit per phone of a phrase; chosen on bench's dev set
+PHONE_BONUS = 3.0  # log-score credit per phone of a phrase; chosen on bench's dev set
 
 # ARPAbet phone → the hama phonemes that may stand for it (accents and hama's own habits)
 ARPA_TO_HAMA: dict[str, tuple[str, ...]] = {
