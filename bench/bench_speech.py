@@ -175,8 +175,12 @@ def utterances(corpus: Corpus, names: list[str], count: int, rng: random.Random)
 
 
 def right(utt: Utterance, phrase: str) -> bool:
-    """The phrase names the target, said the same way (whole, or by one word)."""
-    return phrase in phrases_of(utt.target) and len(phrase.split()) == len(utt.said.split())
+    """The phrase names the target, said the same way (whole, or by one word): "li xiugang"
+    is "li xiu gang" (a Han given name joined or not)."""
+    same = phrase.replace(" ", "") == utt.said.replace(" ", "")
+    return phrase in phrases_of(utt.target) and (
+        same or len(phrase.split()) == len(utt.said.split())
+    )
 
 
 def simulate(utt: Utterance, rec: Recognition, owners: dict[str, list[str]]) -> str:
