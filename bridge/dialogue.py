@@ -57,9 +57,11 @@ def decide(confidence: float | None, matches: Sequence[Sequence[str]]) -> Decisi
     if not ranked:
         return Decision("retry")
     best = list(dict.fromkeys(matches[0])) if matches else []
-    if len(best) > 1:  # "carol" and three Carols: the caller chooses
-        return Decision("menu", tuple(best[:MENU_MAX]))
     level = band(confidence)
+    if len(best) > 1:  # "carol" and three Carols: the caller chooses
+        # unsure, the phrase itself may be wrong: the next likeliest people follow them
+        extra = 0 if level == "sure" else MENU - 1
+        return Decision("menu", tuple(ranked[: min(MENU_MAX, len(best) + extra)]))
     if best and level == "sure":
         return Decision("sure", (best[0],))
     if (best and level == "likely") or len(ranked) == 1:
