@@ -86,6 +86,9 @@ class ProcessRecognizer:
                 )
                 worker = self._replace(worker)
                 return Recognition()
+            except asyncio.CancelledError:  # the call is gone: its late reply must reach nobody
+                worker = self._replace(worker)
+                raise
             except (EOFError, OSError):  # the worker died (out of memory, a crash)
                 log.warning("a speech worker died; it is replaced and the caller asked again")
                 worker = self._replace(worker)

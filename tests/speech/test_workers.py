@@ -79,3 +79,22 @@ async def test_an_overrun_is_abandoned_and_its_worker_replaced(
     assert after != before and not _alive(before)  # killed, not left decoding
     # the replacement serves the next caller
     assert (await workers.recognize(sln, grammar)).best == "bob marsh"
+
+
+async def test_a_cancelled_decode_never_answers_the_next_caller(
+    workers: ProcessRecognizer, tmp_path: Path
+) -> None:
+    await speak("carol jenkins", tmp_path / "first", formats=("sln",))
+    await speak("alice martin", tmp_path / "second", formats=("sln",))
+    grammar = build_grammar(NAMES)
+    recycled = workers.recycled
+    hung_up = asyncio.create_task(
+        workers.recognize((tmp_path / "first.sln").read_bytes() * 20, grammar)
+    )
+    await asyncio.sleep(0.2)  # the decode is under way in the worker
+    hung_up.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await hung_up
+    assert workers.recycled == recycled + 1
+    heard = await workers.recognize((tmp_path / "second.sln").read_bytes(), grammar)
+    assert heard.best == "alice martin"  # not the abandoned "carol jenkins"
