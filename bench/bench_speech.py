@@ -26,6 +26,7 @@ picks it in a menu and cancels a wrong one), wrong* (a wrong name announced as s
 caller must press star in time), CPU p50/p99 per utterance (process CPU time, one thread).
 
     python bench/bench_speech.py --set test [--sizes 20,200,1000] [--count 80] [--seed 11]
+    python bench/bench_speech.py --set test --pinyin    # Han names only: the pinyin slice
     python bench/bench_speech.py --set dev --tune     # the grid N, weights, bands were chosen on
 """
 
@@ -89,7 +90,11 @@ class Utterance:
 
     @property
     def han(self) -> bool:
-        return any("\u4e00" <= ch <= "\u9fff" for ch in self.target)
+        return _is_han(self.target)
+
+
+def _is_han(name: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in name)
 
 
 def telephone(wav: Path) -> bytes:
@@ -159,13 +164,17 @@ def phonebook(corpus: Corpus, size: int, rng: random.Random) -> list[str]:
     return list(names)
 
 
-def utterances(corpus: Corpus, names: list[str], count: int, rng: random.Random) -> list[Utterance]:
+def utterances(
+    corpus: Corpus, names: list[str], count: int, rng: random.Random, *, pinyin: bool = False
+) -> list[Utterance]:
+    """``pinyin``: Han names only (the pinyin slice on its own)."""
+    pool = [n for n in names if _is_han(n)] if pinyin else names
     out = []
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(count):
-            target = rng.choice(names)
+            target = rng.choice(pool)
             phrases = phrases_of(target)
-            han = any("\u4e00" <= ch <= "\u9fff" for ch in target)
+            han = _is_han(target)
             said = phrases[1] if not han and len(phrases) > 1 and rng.random() < 0.2 else phrases[0]
             voice = corpus.voices(rng)
             wav = Path(tmp) / f"u{i}.wav"
@@ -246,7 +255,7 @@ def table(args: argparse.Namespace, corpus: Corpus) -> None:
     for size in (int(s) for s in args.sizes.split(",")):
         rng = random.Random(f"{args.seed}-{corpus.name}-{size}")
         names = phonebook(corpus, size, rng)
-        utts = utterances(corpus, names, args.count, rng)
+        utts = utterances(corpus, names, args.count, rng, pinyin=args.pinyin)
         grammar, owners = build_grammar(names), owners_of(names)
         for label, engine in (("before", before), ("after", after)):
             engine.recognize_sync(b"\0\0" * 800, grammar)  # compile outside the timing
@@ -329,6 +338,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=80)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--tune", action="store_true", help="print the dev grid instead")
+    parser.add_argument("--pinyin", action="store_true", help="say Han names only")
     args = parser.parse_args()
     (tune if args.tune else table)(args, CORPORA[args.set])
 
