@@ -54,8 +54,8 @@ class _Prepared:
 
 
 class PhoneticScorer:
-    """hama's recogniser and the grammar-wide alignment. Not thread-safe per instance beyond
-    its own lock; a worker process holds one."""
+    """hama's recogniser and the grammar-wide alignment; a worker process holds one. Prepared
+    grammars (their phoneme arrays) are cached under the grammar's key."""
 
     def __init__(self, lexicon: Lexicon) -> None:
         import hama  # the speech extra; imported here so the rest of the module stays pure
