@@ -8,7 +8,8 @@ The recogniser's confidence falls in one of three bands:
     unsure   a short menu of the 2-3 likeliest people
 
 and whatever the band, a phrase that names several people (a first name alone, often) is a
-menu of them, never a guess; nobody reachable sends the caller back to the keypad. The bands
+menu of all of them (the flow pages it, eight a time), never a guess; unsure, the people of
+the next phrase follow them. Nobody reachable sends the caller back to the keypad. The bands
 were chosen on bench/bench_speech.py's development set so that no wrong name is announced as
 sure on it; the test set measures what they give.
 """
@@ -22,7 +23,6 @@ from typing import Literal
 SURE = 0.9
 LIKELY = 0.5
 MENU = 3  # people in the short menu when unsure (a caller keeps three names in mind)
-MENU_MAX = 8  # a phrase naming more people than this lists them all anyway: the menu pages
 PHRASES = 5  # recognised phrases looked up when not sure
 
 Step = Literal["sure", "confirm", "menu", "retry"]
@@ -58,10 +58,12 @@ def decide(confidence: float | None, matches: Sequence[Sequence[str]]) -> Decisi
         return Decision("retry")
     best = list(dict.fromkeys(matches[0])) if matches else []
     level = band(confidence)
-    if len(best) > 1:  # "carol" and three Carols: the caller chooses
-        # unsure, the phrase itself may be wrong: the next likeliest people follow them
-        extra = 0 if level == "sure" else MENU - 1
-        return Decision("menu", tuple(ranked[: min(MENU_MAX, len(best) + extra)]))
+    if len(best) > 1:  # "carol" and three Carols: the caller chooses, from all of them
+        if level == "sure":
+            return Decision("menu", tuple(best))
+        # unsure, the phrase itself may be wrong: the next phrase's people follow
+        following = list(matches[1]) if len(matches) > 1 else []
+        return Decision("menu", tuple(dict.fromkeys([*best, *following])))
     if best and level == "sure":
         return Decision("sure", (best[0],))
     if (best and level == "likely") or len(ranked) == 1:

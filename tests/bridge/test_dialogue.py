@@ -22,7 +22,8 @@ CALLER = "+12025550100"
         (0.1, [["a"], ["b"], ["c"], ["d"]], Decision("menu", ("a", "b", "c"))),
         (0.1, [["a"], ["a"]], Decision("confirm", ("a",))),  # one person however said
         (0.99, [["a", "b", "c"], ["d"]], Decision("menu", ("a", "b", "c"))),  # "carol" alone
-        (0.6, [["a", "b"], ["c"], ["d"], ["e"]], Decision("menu", ("a", "b", "c", "d"))),
+        (0.6, [["a", "b"], ["c", "d"], ["e"]], Decision("menu", ("a", "b", "c", "d"))),
+        (0.95, [[str(i) for i in range(12)]], Decision("menu", tuple(str(i) for i in range(12)))),
         (0.7, [[], ["b"], ["c"]], Decision("menu", ("b", "c"))),  # the best phrase is nobody
         (0.99, [[], []], Decision("retry")),
         (0.99, [], Decision("retry")),

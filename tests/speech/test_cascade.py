@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from bridge.dialogue import Decision, decide, phrases_to_look_up
 from bridge.prompts import speak
 from bridge.speech.cascade import TOP_N, CascadeRecognizer, fuse
-from bridge.speech.grammar import build_grammar
+from bridge.speech.grammar import build_grammar, phrases_of
 from bridge.speech.recognizer import Recognition
 
 PHONEBOOK = [
@@ -62,3 +63,25 @@ def test_the_passes_agreeing_make_a_confident_answer() -> None:
     assert agree.confidence > differ.confidence
     assert agree.best == "carol jenkins"
     assert fuse(ranked, Recognition()).confidence == 0.0  # the second pass heard nothing
+
+
+def _decision(cascade: CascadeRecognizer, sln: bytes) -> Decision:
+    """What bridge/dialogue.py makes of the cascade's answer, each phrase standing for the
+    people of the phonebook it names."""
+    heard = cascade.recognize_sync(sln, build_grammar(PHONEBOOK))
+    phrases = heard.alternatives[: phrases_to_look_up(heard.confidence)]
+    named = [[n for n in PHONEBOOK if p in phrases_of(n)] for p in phrases]
+    return decide(heard.confidence, named)
+
+
+async def test_a_full_name_leads_to_that_person(cascade: CascadeRecognizer, tmp_path: Path) -> None:
+    decision = _decision(cascade, await _said("margaret wilson", tmp_path))
+    assert decision.step in ("sure", "confirm") and decision.top == "Margaret Wilson"
+
+
+async def test_a_first_name_of_three_people_is_a_menu_of_them(
+    cascade: CascadeRecognizer, tmp_path: Path
+) -> None:
+    decision = _decision(cascade, await _said("carol", tmp_path))
+    assert decision.step == "menu"
+    assert {"Carol Jenkins", "Carol Smith", "Carol White"} <= set(decision.offered)
