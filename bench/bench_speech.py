@@ -297,10 +297,10 @@ def tune(args: argparse.Namespace, corpus: Corpus) -> None:
             f"top-12 {sum(r < 12 for r in ranks)} of {len(utts)}"
         )
     cascade.phone_bonus = PHONE_BONUS
-    for n in (8,):
+    for n in (8, 4, 12):
         cascade.top_n = n
         runs = [cascade.passes(u.sln, grammar) for u in utts]
-        for weight in (0.0, 0.5, 1.0, 2.0):
+        for weight in (0.0, 0.5, 1.0, 2.0, 4.0):
             recs = [fuse(r, s, weight) for r, s in runs]
             score = Score()
             for utt, rec in zip(utts, recs, strict=True):
