@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True, slots=True)
 class Recognition:
     """Phrases of the grammar, most likely first, and how sure the engine is of the first
-    (0..1; calibrated by bench/bench_speech.py, it drives the dialogue in bridge/flow.py)."""
+    (0..1; calibrated on bench/bench_speech.py's dev set, it drives bridge/dialogue.py)."""
 
     alternatives: tuple[str, ...] = ()
     confidence: float = 0.0
