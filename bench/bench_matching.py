@@ -2,7 +2,9 @@
 (bridge/twilio/mistranscriptions.py) through the call flow the Twilio gather step runs, on a
 phonebook seeded through the real use cases on a temporary SQLite database.
 
-    python bench/bench_matching.py [--show wrong,ambiguous_without,not_found]
+    python bench/bench_matching.py [--show wrong,ambiguous_without,not_found] [--held-out]
+
+``--held-out`` replays the held-out transcripts (mistranscriptions_heldout.py) instead.
 
 Prints the share of transcripts put straight through to the right person, offered a menu with
 the right person in it, a menu without them, put through to the wrong person, and not found;
@@ -23,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bridge.twilio.mistranscriptions_heldout import HELD_OUT  # noqa: E402
 from bridge.twilio.testing import (  # noqa: E402
     CORPUS,
     OUTCOMES,
@@ -77,6 +80,7 @@ async def main() -> None:
         default="wrong,ambiguous_without",
         help="comma-separated outcomes whose transcripts to list",
     )
+    parser.add_argument("--held-out", action="store_true", help="the held-out transcripts")
     args = parser.parse_args()
     url = f"sqlite+aiosqlite:///{tempfile.mkdtemp(prefix='pb-match-')}/bench.db"
     await asyncio.to_thread(upgrade, url)
@@ -84,7 +88,7 @@ async def main() -> None:
     # the config tests use: numbers verified on registration; no rate limit for a replay
     pb = Phonebook.build(engine, PhonebookConfig(auto_verify_phones=True, lookups_per_minute=0))
     keys = await seed(pb)
-    results = await replay(pb, keys, CORPUS)
+    results = await replay(pb, keys, HELD_OUT if args.held_out else CORPUS)
     await engine.dispose()
     report(results, set(args.show.split(",")))
 

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal, assert_never
 
 from bridge.contract import Result
+from bridge.dialogue import band, decide, phrases_to_look_up
 from bridge.identity import CallerIdTrust
 from phonebook.app import Phonebook
 from phonebook.calls import CallStatus
@@ -31,11 +32,6 @@ MAX_CANDIDATES = 24
 NAME_TIMEOUT_S = 6.0
 CONFIRM_TIMEOUT_S = 3.0
 MENU_TIMEOUT_S = 5.0
-# how sure a recogniser must be (Heard.confidence) to skip a step; bench/bench_speech.py
-# measures what these give on telephone audio
-SPEECH_SURE = 0.9  # "calling X, press star to cancel"
-SPEECH_LIKELY = 0.5  # "did you say X? press 1"; below: a short menu of the likely names
-SPEECH_MENU = 5  # recognised phrases looked up when not sure
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,46 +239,52 @@ class CallFlow(IdentityPhases):
         return self._offer(state, found)
 
     async def _on_speech(self, state: State, heard: Heard) -> Turn:
-        """Confidence drives the dialogue: sure → "calling X"; likely, or one candidate →
-        "did you say X?" (no → the other candidates); unsure → a short menu of what was
-        probably said; nothing reachable → spell it instead."""
-        sure = heard.confidence is None or heard.confidence >= SPEECH_SURE
-        likely = sure or (heard.confidence or 0.0) >= SPEECH_LIKELY
-        phrases = [heard.speech, *heard.alternatives][: 1 if sure else SPEECH_MENU]
+        """bridge/dialogue.py decides from the confidence and who each phrase names: "calling
+        X", "did you say X?" (no: the others), a short menu, or spelling instead. Only the
+        people offered are recorded as looked up, not every alternative the engine heard."""
+        phrases = [heard.speech, *heard.alternatives][: phrases_to_look_up(heard.confidence)]
         found: dict[str, ContactView] = {}
+        matches: list[list[str]] = []
         try:
             for phrase in dict.fromkeys(p for p in phrases if p.strip()):
                 try:
-                    for contact in await self.phonebook.directory.lookup(
-                        state.caller, name=phrase, via=self.via, limit=MAX_CANDIDATES
-                    ):
-                        found.setdefault(contact.id, contact)
+                    hits = await self.phonebook.directory.lookup(
+                        state.caller, name=phrase, via=self.via, limit=MAX_CANDIDATES, audit=False
+                    )
                 except (NotFound, InvalidQuery):
-                    continue
+                    hits = []
+                reachable = [c for c in hits if c.callable_phones()]
+                found.update((c.id, c) for c in reachable if c.id not in found)
+                matches.append([c.id for c in reachable])
         except RateLimited as exc:
             return apologise(exc)
-        reachable = [c for c in found.values() if c.callable_phones()]
-        if sure:
-            return self._offer(state, reachable)
-        if not reachable:  # heard something, but no name: the keypad is surer
+        decision = decide(heard.confidence, matches)
+        if decision.step == "retry" and band(heard.confidence) == "sure":  # as if typed
+            return self._retry(state, NOT_FOUND, Result.NOT_FOUND)
+        if decision.step == "retry":  # heard something, but no name: the keypad is surer
             return self._retry(state, NOT_CAUGHT, Result.NOT_FOUND, speech=False)
-        if likely or len(reachable) == 1:
-            top, others = reachable[0], reachable[1:]
+        await self.phonebook.directory.record_lookups(state.caller, decision.offered, self.via)
+        if decision.step == "sure":
+            return self._chosen(state, found[decision.top])
+        if decision.step == "confirm":
+            top = found[decision.top]
             check = replace(
                 state,
                 phase="check",
                 contact=(top.id, top.name),
-                candidates=tuple((c.id, c.name) for c in others),
+                candidates=tuple((c, found[c].name) for c in decision.rest),
             )
             prompts = (sound(DID_YOU_SAY), Prompt("name", top.name), sound(PRESS_1_IF_YES))
             return Turn(check, Ask(prompts, 1, MENU_TIMEOUT_S))
-        return self._offer(state, reachable)
+        return self._offer(state, [found[c] for c in decision.offered])
 
     async def _on_check(self, state: State, heard: Heard) -> Turn:
         assert state.contact is not None
         if heard.digits[:1] != "1":  # not who they meant: the other candidates, or spelling
             if not state.candidates:
                 return self._retry(state, NOT_CAUGHT, Result.NOT_FOUND, speech=False)
+            others = [c for c, _ in state.candidates]
+            await self.phonebook.directory.record_lookups(state.caller, others, self.via)
             menu = replace(state, phase="menu", page=0, contact=None)
             return Turn(menu, self._menu(menu, first=True))
         try:

@@ -163,8 +163,13 @@ class Directory:
         via: str = "api",
         limit: int = 9,
         address: str | None = None,
+        audit: bool = True,
     ) -> list[ContactView]:
         """Ranked contacts matching a name or keypad digits; NotFound when none.
+
+        Each match is recorded in its owner's "who looked me up" unless ``audit`` is False:
+        a spoken-name dialogue looks up every phrase the recogniser thought it might have
+        heard, and records (``record_lookups``) only the people it actually offers.
 
         The search only ever sees the viewer's own phonebook plus owners with public entries,
         so an absent name and an unshared one take the same path and give the same answer.
@@ -204,15 +209,8 @@ class Directory:
                 )
                 is not None
             ]
-            if found:
-                at = utcnow()
-                await session.execute(
-                    insert(LookupRow),
-                    [
-                        {"owner_id": c.id, "viewer_id": viewer_id, "via": via, "at": at}
-                        for c in found
-                    ],
-                )
+            if found and audit:
+                await _record(session, viewer_id, [c.id for c in found], via)
         if not found:
             raise NotFound(NOT_FOUND_MESSAGE)
         return found
@@ -253,6 +251,12 @@ class Directory:
         if view is None:
             raise NotFound(NOT_FOUND_MESSAGE)
         return view
+
+    async def record_lookups(self, viewer_id: str, owner_ids: Sequence[str], via: str) -> None:
+        """Record that the viewer was offered these contacts (a lookup made with audit=False)."""
+        if owner_ids:
+            async with self._sessions.begin() as session:
+                await _record(session, viewer_id, list(dict.fromkeys(owner_ids)), via)
 
     async def lookups_of(self, owner_id: str, limit: int = 100) -> list[LookupRecord]:
         async with self._sessions() as session:
@@ -313,3 +317,9 @@ class Directory:
         if number is None:
             raise NotFound(NOT_FOUND_MESSAGE)
         return number
+
+
+async def _record(session: AsyncSession, viewer_id: str, owner_ids: list[str], via: str) -> None:
+    at = utcnow()
+    rows = [{"owner_id": o, "viewer_id": viewer_id, "via": via, "at": at} for o in owner_ids]
+    await session.execute(insert(LookupRow), rows)

@@ -15,6 +15,8 @@ import subprocess
 from pathlib import Path
 from threading import Lock
 
+from bridge.speech.pinyin import english_respellings
+
 log = logging.getLogger(__name__)
 
 # longest first: "dʒ" before "d", "aɪ" before "a"
@@ -84,9 +86,11 @@ class Lexicon:
         found = list(self._dictionary().get(word, ()))
         if found and not self._variants:
             return tuple(found)
-        derived = self._espeak_reading(word)
-        if derived and derived not in found:
-            found.append(derived)
+        # espeak-ng's reading of the letters, then of a pinyin word's English respellings
+        for spelling in (word, *english_respellings(word)):
+            derived = self._espeak_reading(spelling)
+            if derived and derived not in found:
+                found.append(derived)
         if not found:
             found.append(letters_to_arpabet(word))
         return tuple(p for p in found if p)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bridge.speech.grammar import Grammar
+
+if TYPE_CHECKING:
+    from bridge.speech.workers import Engine
 
 log = logging.getLogger(__name__)
 
@@ -14,7 +17,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True, slots=True)
 class Recognition:
     """Phrases of the grammar, most likely first, and how sure the engine is of the first
-    (0..1; calibrated by bench/bench_speech.py, it drives the dialogue in bridge/flow.py)."""
+    (0..1; calibrated on bench/bench_speech.py's dev set, it drives bridge/dialogue.py)."""
 
     alternatives: tuple[str, ...] = ()
     confidence: float = 0.0
@@ -35,8 +38,8 @@ class Recognizer(Protocol):
 
 
 def default_recognizer(*, workers: int = 2) -> Recognizer | None:
-    """pocketsphinx in worker processes when the ``speech`` extra is installed, else None
-    (keypad only)."""
+    """The cascade (hama's phoneme pass, then pocketsphinx) in worker processes when the
+    ``speech`` extra is installed, pocketsphinx alone without hama, else None (keypad only)."""
     try:
         import pocketsphinx  # noqa: F401  (the engine runs in workers; is it there at all?)
     except ImportError:
@@ -45,6 +48,13 @@ def default_recognizer(*, workers: int = 2) -> Recognizer | None:
             "(pip install 'phonebridge[speech]'); callers spell names on the keypad"
         )
         return None
+    try:
+        import hama  # noqa: F401
+    except ImportError:
+        log.warning("hama is not installed: spoken names use pocketsphinx alone (less accurate)")
+        engine: Engine = "sphinx"
+    else:
+        engine = "cascade"
     from bridge.speech.workers import ProcessRecognizer  # workers imports this module
 
-    return ProcessRecognizer(workers=workers)
+    return ProcessRecognizer(workers=workers, engine=engine)

@@ -121,6 +121,7 @@ class SphinxRecognizer:
     ) -> None:
         model = Path(get_model_path()) / "en-us"
         lexicon = Lexicon(model / "cmudict-en-us.dict", variants=espeak_pronunciations)
+        self.lexicon = lexicon  # the cascade's first pass reads the same pronunciations
         self._first = _Pass(model / "en-us", lexicon, {})
         self._second = _Pass(model / "en-us", lexicon, _OPEN_SEARCH) if second_pass else None
         self._free_phone_check = free_phone_check

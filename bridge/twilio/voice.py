@@ -68,7 +68,11 @@ class TwilioVoice:
         except BadState:
             log.warning("twilio gather with a state that does not verify; hanging up")
             return twiml.finish(self._config, Finish((sound(SORRY),), Result.ERROR))
-        heard = Heard(digits=form.get("Digits", ""), speech=form.get("SpeechResult", ""))
+        heard = Heard(
+            digits=form.get("Digits", ""),
+            speech=form.get("SpeechResult", ""),
+            confidence=_confidence(form),
+        )
         return await self._render(form, await self._flow.step(state, heard), state.caller)
 
     @property
@@ -152,3 +156,13 @@ class _Page:
     async def finish(self, finish: Finish) -> None:
         language = await self._voice._language(self._caller)
         self.twiml = twiml.finish(self._voice.config, finish, language)
+
+
+def _confidence(form: Mapping[str, str]) -> float | None:
+    """Twilio's ``Confidence`` (0..1) of a ``SpeechResult``: the same bands as the Asterisk
+    engine's (bridge/dialogue.py). Absent or unreadable: no measure (None)."""
+    try:
+        value = float(form["Confidence"])
+    except (KeyError, ValueError):
+        return None
+    return min(1.0, max(0.0, value)) if value == value else None  # NaN: no measure

@@ -11,6 +11,7 @@ import pytest
 from bridge.speech import pronounce
 from bridge.speech.audio import to_model_rate
 from bridge.speech.grammar import build_grammar, phrases_of
+from bridge.speech.pinyin import english_respellings
 from bridge.speech.pronounce import Lexicon, ipa_to_arpabet
 from bridge.speech.sphinx import DISAGREEMENT, combine
 
@@ -55,7 +56,8 @@ def test_a_known_word_keeps_its_readings_and_gains_espeaks(tiny_dictionary: Path
 def test_unknown_words_are_read_by_espeak_or_spelled_without_it(
     tiny_dictionary: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert Lexicon(tiny_dictionary).pronunciations("zhang") == ("ZH AE NG",)
+    # espeak-ng's reading of the letters, then of how English readers say the pinyin
+    assert Lexicon(tiny_dictionary).pronunciations("zhang") == ("ZH AE NG", "JH AA NG")
     monkeypatch.setattr(pronounce.shutil, "which", lambda _: None)
     assert Lexicon(tiny_dictionary).pronunciations("zhang") == ("Z HH AE N G",)
 
@@ -88,3 +90,12 @@ def test_both_passes_interleave_and_their_agreement_is_the_confidence() -> None:
     assert split.alternatives == ("bob marsh", "carol")
     assert split.confidence == 0.5 * DISAGREEMENT
     assert combine([], []).alternatives == ()
+
+
+def test_pinyin_words_gain_english_readings() -> None:
+    assert english_respellings("zhang") == ["jahng"]
+    assert english_respellings("xiaodong") == ["shyow doong", "syow doong"]
+    assert english_respellings("qiang") == ["chyahng"]
+    assert english_respellings("wei") == []  # English letters already read it right
+    assert english_respellings("lucia") == []  # not taken for pinyin
+    assert english_respellings("smith") == []

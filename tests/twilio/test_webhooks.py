@@ -85,7 +85,7 @@ async def walk(twilio: Twilio, *answers: dict[str, str]) -> list[str]:
 async def test_golden_twiml_for_each_step(twilio: Twilio, pb: Phonebook) -> None:
     await people(pb)
     welcome, confirm, dial = await walk(
-        twilio, {"SpeechResult": "jon smyth", "Confidence": "0.71"}, {"Digits": ""}
+        twilio, {"SpeechResult": "jon smyth", "Confidence": "0.93"}, {"Digits": ""}
     )
     assert golden(welcome) == (
         HEAD
