@@ -167,6 +167,7 @@ def main() -> int:
         PHONEBRIDGE_DATABASE_URL=f"sqlite+aiosqlite:///{folder / 'budget.db'}",
         PHONEBRIDGE_SECRET_KEY="budget-" + "x" * 40,
         PHONEBRIDGE_AUTO_VERIFY_PHONES="true",
+        PHONEBRIDGE_REGISTRATIONS_PER_HOUR="0",  # the seed signs many people up
         PHONEBRIDGE_AGI_PORT=str(free_port()),
         PHONEBRIDGE_LOG_LEVEL="warning",
     )
