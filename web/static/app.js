@@ -12,6 +12,8 @@
   var HEADERS = { "X-Requested-With": "fetch" };
   var parser = new DOMParser();
 
+  var repeats = {}; // a repeated message's pending second half, per live region
+
   function copyMessages(doc) {
     ["status", "alert"].forEach(function (id) {
       var fresh = doc.getElementById(id);
@@ -19,10 +21,12 @@
       if (!fresh || !old) return;
       var words = fresh.textContent;
       old.hidden = fresh.hidden;
+      // a newer message wins over the repeat still waiting (it wrote "Added" over "Deleted")
+      clearTimeout(repeats[id]);
       if (words && words === old.textContent) {
         // the same words again ("Entry saved.") are only read out if they change first
         old.textContent = "";
-        setTimeout(function () { old.textContent = words; }, 150);
+        repeats[id] = setTimeout(function () { old.textContent = words; }, 150);
       } else {
         old.textContent = words; // same live region, new words: it is announced
       }
