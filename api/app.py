@@ -8,8 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from api import docs, errors, openapi
 from api.config import ApiConfig
 from api.limits import RequestLimits
-from api.metrics import Metrics
-from api.routes import accounts, calls, directory, health, me, phones
+from api.metrics import Metrics, MetricsMiddleware
+from api.routes import accounts, calls, directory, events, health, me, phones
 from api.routes import twilio as twilio_routes
 from bridge.codes import CodeSender, PhoneCodes
 from bridge.originator import ClickToCall
@@ -47,8 +47,8 @@ def create_app(
 
     # bodies and headers are limited before anything parses them (api/limits.py)
     app.add_middleware(RequestLimits, max_body_bytes=config.max_body_bytes)
-    app.middleware("http")(app.state.metrics.middleware)
-    for module in (accounts, me, phones, directory, calls, health):
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    for module in (accounts, me, phones, directory, events, calls, health):
         app.include_router(module.router)
     if twilio is not None:  # the webhooks exist only where Twilio is the provider
         app.include_router(twilio_routes.router)

@@ -14,10 +14,12 @@ from phonebook.circles import Circles
 from phonebook.config import PhonebookConfig
 from phonebook.deliveries import Deliveries
 from phonebook.directory import Directory
+from phonebook.feed import Feed
 from phonebook.language import Languages
 from phonebook.pins import Pins
+from phonebook.push import PushHub
 from phonebook.ratelimit import Guard, Limiter, LimitRules, Window
-from phonebook.store.engine import make_sessionmaker
+from phonebook.store.changes import make_sessionmaker
 from phonebook.store.limiter import SqlLimiter
 from phonebook.verification import Verification
 
@@ -35,6 +37,8 @@ class Phonebook:
     verification: Verification
     pins: Pins
     guard: Guard
+    feed: Feed  # every committed change, in this process (phonebook.feed)
+    push: PushHub  # the open push streams of this process
 
     @classmethod
     def build(
@@ -48,7 +52,8 @@ class Phonebook:
     ) -> Phonebook:
         """``limiter`` defaults to the database's own table (shared by every process on it);
         ``rules`` to LimitRules() with the lookups per account and number from ``config``."""
-        sessions = make_sessionmaker(engine)
+        feed = Feed()
+        sessions = make_sessionmaker(engine, feed)
         per_minute = Window(config.lookups_per_minute, 60)
         rules = rules or LimitRules(lookup_account=per_minute, lookup_number=per_minute)
         guard = Guard(limiter or SqlLimiter(sessions), rules)
@@ -66,4 +71,6 @@ class Phonebook:
             verification=Verification(sessions, config, guard),
             pins=Pins(sessions, guard),
             guard=guard,
+            feed=feed,
+            push=PushHub(sessions, feed, directory),
         )

@@ -39,6 +39,7 @@ from phonebook.ratelimit import Backoff, Limiter, LimitRules, Window
 from phonebook.store.engine import make_engine
 from phonebook.store.limiter import RedisLimiter
 from phonebook.store.migrate import upgrade
+from phonebook.store.pgfeed import PgFeedListener
 from phonebridge.settings import Settings
 from web import app as web
 from web.page import WebConfig
@@ -54,6 +55,7 @@ class Runtime:
     redis: RedisLimiter | None = None
     ami: AmiClient | None = None  # click-to-call over Asterisk, once built
     originator: AmiOriginator | None = None
+    feed_listener: PgFeedListener | None = None  # other processes' changes (PostgreSQL)
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -106,7 +108,10 @@ class Runtime:
             if p.strip()
         )
         config = ApiConfig(
-            secret_key=key, token_minutes=self.settings.token_minutes, trusted_proxies=proxies
+            secret_key=key,
+            token_minutes=self.settings.token_minutes,
+            trusted_proxies=proxies,
+            heartbeat_seconds=self.settings.push_heartbeat_seconds,
         )
         twilio = None
         codes: CodeSender | None = None
@@ -193,12 +198,20 @@ class Runtime:
         self.ami, self.originator = client, originator  # verification calls use it too
         return client, ClickToCall(self.phonebook.calls, originator)
 
+    def listen_to_other_processes(self) -> None:
+        """On PostgreSQL, hear every other process's commits (LISTEN/NOTIFY) on the feed;
+        on SQLite there is one process and its feed is already complete."""
+        if self.engine.dialect.name == "postgresql":
+            self.feed_listener = PgFeedListener(self.engine.url, self.phonebook.feed)
+            self.feed_listener.start()
+
     async def migrate(self) -> None:
         await asyncio.to_thread(upgrade, self.settings.database_url)
 
     async def close(self, grace_s: float = 5.0) -> None:
         """Release everything, in order: AMI first (its last events and the calls it follows
-        are written to the database), then the speech workers, the database pool last."""
+        are written to the database), then the speech workers, the push streams and the feed
+        listener, the database pool last."""
         if self.ami is not None:
             await self.ami.close(events_grace_s=grace_s)
         if self.originator is not None:
@@ -207,6 +220,9 @@ class Runtime:
             self.spoken.close()
         if self.redis is not None:
             await self.redis.close()
+        await self.phonebook.push.aclose()
+        if self.feed_listener is not None:
+            await self.feed_listener.close()
         await self.engine.dispose()
 
 
