@@ -18,6 +18,7 @@ from phonebook.feed import Feed
 from phonebook.store.changes import CHANNEL
 
 log = logging.getLogger(__name__)
+APPLICATION_NAME = "phonebridge-feed"  # how the listener shows in pg_stat_activity
 
 
 def parse(payload: str) -> tuple[int, tuple[str, ...]] | None:
@@ -74,7 +75,9 @@ class PgFeedListener:
     async def _listen_once(self) -> None:
         """Listen until the connection is lost."""
         lost = asyncio.Event()
-        conn = await asyncpg.connect(self._dsn, timeout=10)
+        conn = await asyncpg.connect(
+            self._dsn, timeout=10, server_settings={"application_name": APPLICATION_NAME}
+        )
         try:
             conn.add_termination_listener(lambda _c: lost.set())
             await conn.add_listener(CHANNEL, self._heard)

@@ -93,3 +93,21 @@ async def test_unread_updates_merge_and_a_token_resumes(pb: Phonebook) -> None:
     assert (await take(reset)).reset
     pb.push.close(reset)
     await pb.push.aclose()
+
+
+async def test_a_stream_ends_when_its_token_expires_or_the_process_stops(pb: Phonebook) -> None:
+    import time
+
+    from api.routes.events import _body
+
+    bob = await person(pb, "Bob", "+12025550102")
+    stream = await pb.push.open(bob, None)
+    parts = [part async for part in _body(pb, stream, time.time() + 0.3, heartbeat=0.05)]
+    assert parts[0].startswith(b"retry:") and b"event: changes" in parts[1]
+    assert pb.push.open_streams == 0  # closed with the body
+
+    stopping = await pb.push.open(bob, None)
+    pb.push.end_streams()
+    parts = [part async for part in _body(pb, stopping, time.time() + 3600, heartbeat=60)]
+    assert len(parts) == 1  # retry line only: the stream ends instead of waiting
+    await pb.push.aclose()
