@@ -79,6 +79,7 @@ ERRORS: dict[tuple[str, str], Codes] = {
     ("DELETE", f"{_ME}/blocks/{{phone}}"): {422: ["invalid_phone"]},
     ("GET", f"{_ME}/phonebook"): {422: ["invalid_token"]},
     ("GET", f"{_ME}/phonebook/events"): {422: ["invalid_token"]},
+    ("PUT", f"{_ME}/card.vcf"): {422: ["invalid_vcard"]},
     ("GET", "/v1/lookup"): {404: ["not_found"], 422: ["invalid_query"], 429: ["rate_limited"]},
     ("GET", f"{_ME}/preview"): {404: ["not_found"], 422: ["invalid_phone"]},
     ("POST", "/v1/calls"): {

@@ -16,6 +16,7 @@ from phonebook.deliveries import Deliveries
 from phonebook.directory import Directory
 from phonebook.feed import Feed
 from phonebook.language import Languages
+from phonebook.owncard import OwnCard
 from phonebook.pins import Pins
 from phonebook.push import PushHub
 from phonebook.ratelimit import Guard, Limiter, LimitRules, Window
@@ -37,6 +38,7 @@ class Phonebook:
     verification: Verification
     pins: Pins
     guard: Guard
+    own_card: OwnCard  # one's own card as a vCard
     feed: Feed  # every committed change, in this process (phonebook.feed)
     push: PushHub  # the open push streams of this process
 
@@ -71,6 +73,7 @@ class Phonebook:
             verification=Verification(sessions, config, guard),
             pins=Pins(sessions, guard),
             guard=guard,
+            own_card=OwnCard(sessions, config, accounts.named),
             feed=feed,
             push=PushHub(sessions, feed, directory),
         )
