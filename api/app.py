@@ -6,10 +6,21 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api import docs, errors, openapi
+from api.carddav import routes as carddav
 from api.config import ApiConfig
 from api.limits import RequestLimits
 from api.metrics import Metrics, MetricsMiddleware
-from api.routes import accounts, calls, card, directory, events, health, me, phones
+from api.routes import (
+    accounts,
+    apppasswords,
+    calls,
+    card,
+    directory,
+    events,
+    health,
+    me,
+    phones,
+)
 from api.routes import twilio as twilio_routes
 from bridge.codes import CodeSender, PhoneCodes
 from bridge.originator import ClickToCall
@@ -48,8 +59,9 @@ def create_app(
     # bodies and headers are limited before anything parses them (api/limits.py)
     app.add_middleware(RequestLimits, max_body_bytes=config.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
-    for module in (accounts, me, card, phones, directory, events, calls, health):
+    for module in (accounts, me, card, apppasswords, phones, directory, events, calls, health):
         app.include_router(module.router)
+    app.include_router(carddav.router)  # the address book for phones' contacts apps
     if twilio is not None:  # the webhooks exist only where Twilio is the provider
         app.include_router(twilio_routes.router)
     return app

@@ -7,12 +7,15 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from phonebook.accounts import Accounts
+from phonebook.addressbook import AddressBook
+from phonebook.apppasswords import AppPasswords
 from phonebook.callers import Callers
 from phonebook.calls import CallLimits, Calls
 from phonebook.cards import Cards
 from phonebook.circles import Circles
 from phonebook.config import PhonebookConfig
 from phonebook.deliveries import Deliveries
+from phonebook.dialcodes import DialCodes
 from phonebook.directory import Directory
 from phonebook.feed import Feed
 from phonebook.language import Languages
@@ -39,6 +42,9 @@ class Phonebook:
     pins: Pins
     guard: Guard
     own_card: OwnCard  # one's own card as a vCard
+    dial_codes: DialCodes  # dial-through codes for hidden callable phones
+    address_book: AddressBook  # the viewer's contacts as vCards (CardDAV)
+    app_passwords: AppPasswords  # per-device passwords and HTTP Basic sign-in
     feed: Feed  # every committed change, in this process (phonebook.feed)
     push: PushHub  # the open push streams of this process
 
@@ -61,6 +67,7 @@ class Phonebook:
         guard = Guard(limiter or SqlLimiter(sessions), rules)
         directory = Directory(sessions, config, guard)
         accounts = Accounts(sessions, config, guard)
+        dial_codes = DialCodes(sessions)
         return cls(
             accounts=accounts,
             cards=Cards(sessions, config),
@@ -74,6 +81,9 @@ class Phonebook:
             pins=Pins(sessions, guard),
             guard=guard,
             own_card=OwnCard(sessions, config, accounts.named),
+            dial_codes=dial_codes,
+            address_book=AddressBook(sessions, config, directory, dial_codes),
+            app_passwords=AppPasswords(sessions, config, accounts),
             feed=feed,
             push=PushHub(sessions, feed, directory),
         )

@@ -65,6 +65,7 @@ class Runtime:
             auto_verify_phones=settings.auto_verify_phones,
             lookups_per_minute=settings.lookups_per_minute,
             claim_hours=settings.claim_hours,
+            access_number=settings.access_number or settings.twilio_access_number,
         )
         limits = CallLimits(
             per_minute=settings.calls_per_minute,

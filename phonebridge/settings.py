@@ -152,6 +152,12 @@ class Settings(BaseSettings):
     web_poll_seconds: float = Field(
         10, gt=0, le=3600, description="how often an open web phonebook asks for changes"
     )
+    access_number: str = Field(
+        "",
+        pattern=r"^(\+[1-9][0-9]{6,14})?$",
+        description="the access number in E.164, for dial-through entries in CardDAV vCards "
+        "(a hidden but callable phone); empty: such phones are left out",
+    )
     push_heartbeat_seconds: float = Field(
         15, gt=0, le=3600, description="a heartbeat on idle event streams this often (proxies)"
     )
