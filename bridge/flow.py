@@ -18,6 +18,7 @@ from bridge.contract import Result
 from bridge.identity import CallerIdTrust
 from phonebook.app import Phonebook
 from phonebook.calls import CallStatus
+from phonebook.dialcodes import PREFIX as DIAL_THROUGH
 from phonebook.errors import (
     Forbidden,
     InvalidQuery,
@@ -219,6 +220,8 @@ class CallFlow(IdentityPhases):
             return await self._on_speech(state, heard)
         if len(digits) < MIN_DIGITS:
             return self._retry(state, TOO_SHORT, Result.NOT_FOUND)
+        if digits.startswith(DIAL_THROUGH):
+            return await self._dial_through(state, digits)
         try:
             found = await self.phonebook.directory.lookup(
                 state.caller, digits=digits, via=self.via, limit=MAX_CANDIDATES
@@ -228,6 +231,20 @@ class CallFlow(IdentityPhases):
         except RateLimited:
             return Turn(None, Finish((sound(TRY_LATER), sound(GOODBYE)), Result.RATE_LIMITED))
         return self._offer(state, found)
+
+    async def _dial_through(self, state: State, code: str) -> Turn:
+        # a code from the caller's own address book (phonebook/dialcodes.py): answered
+        # exactly like a name, so somebody else's code is "not found" like an absent name
+        try:
+            owner, entry = await self.phonebook.dial_codes.resolve(state.caller, code)
+            contact = await self.phonebook.directory.contact(state.caller, owner)
+        except NotFound:
+            return self._retry(state, NOT_FOUND, Result.NOT_FOUND)
+        except RateLimited:
+            return Turn(None, Finish((sound(TRY_LATER), sound(GOODBYE)), Result.RATE_LIMITED))
+        if entry not in {e.id for e in contact.callable_phones()}:
+            return self._retry(state, NOT_FOUND, Result.NOT_FOUND)
+        return self._confirm(replace(state, contact=(contact.id, contact.name)), entry)
 
     async def _on_speech(self, state: State, heard: Heard) -> Turn:
         """Confidence drives the dialogue: sure → "calling X"; likely, or one candidate →
@@ -373,14 +390,4 @@ class CallFlow(IdentityPhases):
         )
 
 
-__all__ = [
-    "Action",
-    "Ask",
-    "CallFlow",
-    "Connect",
-    "Finish",
-    "Heard",
-    "Prompt",
-    "State",
-    "Turn",
-]
+__all__ = ["Action", "Ask", "CallFlow", "Connect", "Finish", "Heard", "Prompt", "State", "Turn"]

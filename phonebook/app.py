@@ -67,7 +67,7 @@ class Phonebook:
         guard = Guard(limiter or SqlLimiter(sessions), rules)
         directory = Directory(sessions, config, guard)
         accounts = Accounts(sessions, config, guard)
-        dial_codes = DialCodes(sessions)
+        dial_codes = DialCodes(sessions, guard)
         return cls(
             accounts=accounts,
             cards=Cards(sessions, config),

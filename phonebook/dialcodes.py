@@ -2,7 +2,7 @@
 
 A contact's callable-but-hidden phone is written into the viewer's vCard as the access number
 with a code dialled after it answers (``tel:<access number>;postd=pp<code>#``). The code is
-per (viewer, owner, entry), random (12 digits: a guesser meets the access number's lookup
+per (viewer, owner, entry), random (00 and 12 digits: a guesser meets the access number's lookup
 limits long before a hit), and useless to anyone else: it resolves only for the viewer it was
 made for, identified by caller ID as on every call; the grant is checked again when it is
 used. Revoked by deleting it (all of a viewer's at once, or one)."""
@@ -17,14 +17,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from phonebook.errors import NOT_FOUND_MESSAGE, NotFound
 from phonebook.ids import utcnow
+from phonebook.ratelimit import Guard
 from phonebook.store import queries
 from phonebook.store.tables import DialCodeRow
 
 CODE_DIGITS = 12
+# codes start with 00: spelled names use the letter keys 2-9, so a code never reads as a name
+PREFIX = "00"
 
 
 def new_code() -> str:
-    return "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
+    return PREFIX + "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
 
 
 def post_dial(access_number: str, code: str) -> str:
@@ -33,8 +36,9 @@ def post_dial(access_number: str, code: str) -> str:
 
 
 class DialCodes:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], guard: Guard) -> None:
         self._sessions = sessions
+        self._guard = guard  # a code costs a lookup: guessing meets the lookup limits
 
     async def codes_for(
         self, viewer_id: str, targets: Collection[tuple[str, str]]
@@ -75,7 +79,12 @@ class DialCodes:
         """(owner, entry) of the viewer's code; NotFound, the same as for an absent name,
         for a code that is not this viewer's (or nobody's). The caller re-checks the grant."""
         async with self._sessions() as session:
-            row = await session.get(DialCodeRow, code.strip()) if code.strip().isdigit() else None
+            numbers = await queries.verified_phones(session, viewer_id)
+        await self._guard.lookup(viewer_id, numbers, None)
+        code = code.strip()
+        valid = code.isdigit() and len(code) == len(PREFIX) + CODE_DIGITS
+        async with self._sessions() as session:
+            row = await session.get(DialCodeRow, code) if valid else None
         if row is None or row.viewer_id != viewer_id:
             raise NotFound(NOT_FOUND_MESSAGE)
         return row.owner_id, row.entry_id

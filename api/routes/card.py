@@ -30,3 +30,11 @@ async def import_card(request: Request, me: Me, pb: PhonebookDep) -> Response:
     except UnicodeDecodeError:
         raise InvalidVcard(1, "a vCard is UTF-8 text.") from None
     return Response(await pb.own_card.import_(me, text), media_type=VCARD)
+
+
+@router.delete("/dial-codes", status_code=204, response_class=Response)
+async def revoke_dial_codes(me: Me, pb: PhonebookDep) -> Response:
+    """Every dial-through code in your address books stops working; new ones come with the
+    next sync (a lost phone, a shared address book)."""
+    await pb.dial_codes.revoke_all(me)
+    return Response(status_code=204)
