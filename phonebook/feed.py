@@ -72,6 +72,10 @@ class Inbox:
         self._owners |= change.owners
         self._ready.set()
 
+    def wake(self) -> None:
+        """Make the reader look at the store again, as after a missed event."""
+        self._receive(Change(None, frozenset()))
+
     async def next(self) -> Change:
         """Everything since the last call, merged (waits for at least one event)."""
         await self._ready.wait()

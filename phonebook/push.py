@@ -77,6 +77,7 @@ class PushHub:
         self._phones: dict[str, frozenset[str]] = {}  # viewer → verified numbers
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
+        self._inbox: Inbox | None = None
         self._seen = 0  # the revision the last batch covered
         self.batches = 0
         self._closing = False
@@ -92,32 +93,42 @@ class PushHub:
 
     async def open(self, viewer_id: str, since: str | None) -> Stream:
         """A stream for ``viewer_id``: its first update is the whole phonebook (no ``since``),
-        what changed since the token, or a reset when the token is too old."""
+        what changed since the token, or a reset when the token is too old.
+
+        The snapshot is read outside the hub's lock (many streams open at once); if batches
+        ran meanwhile, the next batch starts again from the snapshot's revision, which
+        changes nothing for the other streams (their ledgers already agree)."""
+        await self._start()
+        revision, views = await self._directory.snapshot(viewer_id)
+        async with self._sessions() as session:
+            phones = frozenset(await queries.verified_phones(session, viewer_id))
+        stream = Stream(viewer_id, Ledger(views.values()))
+        if since is None:
+            stream.push(Update(token(revision), dict(views), full=True))
+        else:
+            page = await self._directory.phonebook(viewer_id, since)
+            if page.full:
+                stream.push(Update(page.sync_token, reset=True))
+            else:
+                contacts = {c.id: c for c in page.contacts}
+                stream.push(Update(page.sync_token, contacts, set(page.removed)))
+        async with self._lock:
+            self._phones[viewer_id] = phones
+            self._streams[viewer_id].add(stream)
+            if self._closing:
+                stream.end()
+            if revision < self._seen and self._inbox is not None:
+                self._seen = revision
+                self._inbox.wake()
+        return stream
+
+    async def _start(self) -> None:
         async with self._lock:
             if self._task is None:
                 async with self._sessions() as session:
                     self._seen = await queries.current_revision(session)
-                inbox = Inbox(self._feed)
-                self._task = asyncio.create_task(self._run(inbox))
-            revision, views = await self._directory.snapshot(viewer_id)
-            async with self._sessions() as session:
-                self._phones[viewer_id] = frozenset(
-                    await queries.verified_phones(session, viewer_id)
-                )
-            stream = Stream(viewer_id, Ledger(views.values()))
-            if self._closing:
-                stream.end()
-            if since is None:
-                stream.push(Update(token(revision), dict(views), full=True))
-            else:
-                page = await self._directory.phonebook(viewer_id, since)
-                if page.full:
-                    stream.push(Update(page.sync_token, reset=True))
-                else:
-                    contacts = {c.id: c for c in page.contacts}
-                    stream.push(Update(page.sync_token, contacts, set(page.removed)))
-            self._streams[viewer_id].add(stream)
-            return stream
+                self._inbox = Inbox(self._feed)
+                self._task = asyncio.create_task(self._run(self._inbox))
 
     def close(self, stream: Stream) -> None:
         streams = self._streams.get(stream.viewer_id)
@@ -171,8 +182,12 @@ class PushHub:
         exposed: list[dict[str, object]] = []
         for viewer, owners in views.items():
             for stream in list(self._streams.get(viewer, ())):
+                fresh = [o for o in owners if o not in stream.ledger]
                 update = stream.ledger.apply(token(now), owners)
-                exposed += [{"viewer_id": viewer, "owner_id": o} for o in update.contacts]
+                # only owners new to the stream: a write per batch would queue every writer
+                exposed += [
+                    {"viewer_id": viewer, "owner_id": o} for o in fresh if o in update.contacts
+                ]
                 stream.push(update)
         if exposed:  # so a later pull's ``removed`` knows what the stream told
             async with self._sessions.begin() as session:
