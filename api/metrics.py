@@ -18,7 +18,9 @@ from phonebook.app import Phonebook
 
 access_log = logging.getLogger("phonebridge.http")
 
-METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+METHODS = frozenset(
+    {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "PROPFIND", "REPORT"}
+)
 UNMATCHED = "unmatched"
 
 

@@ -27,6 +27,7 @@ from phonebook.sync import Ledger, Update, view_of
 
 log = logging.getLogger(__name__)
 CHUNK = 500  # ids per IN list
+OPENING = 4  # streams reading their first snapshot at once
 
 
 class Stream:
@@ -75,7 +76,9 @@ class PushHub:
         self._directory = directory
         self._streams: dict[str, set[Stream]] = defaultdict(set)
         self._phones: dict[str, frozenset[str]] = {}  # viewer → verified numbers
+        self._by_phone: dict[str, set[str]] = defaultdict(set)  # number → viewers
         self._lock = asyncio.Lock()
+        self._opening = asyncio.Semaphore(OPENING)
         self._task: asyncio.Task[None] | None = None
         self._inbox: Inbox | None = None
         self._seen = 0  # the revision the last batch covered
@@ -99,6 +102,20 @@ class PushHub:
         ran meanwhile, the next batch starts again from the snapshot's revision, which
         changes nothing for the other streams (their ledgers already agree)."""
         await self._start()
+        async with self._opening:  # a reconnect storm must leave the pool to other requests
+            revision, phones, stream = await self._first(viewer_id, since)
+        async with self._lock:
+            self._set_phones(viewer_id, phones)
+            self._streams[viewer_id].add(stream)
+            if self._closing:
+                stream.end()
+            if revision < self._seen and self._inbox is not None:
+                self._seen = revision
+                self._inbox.wake()
+        return stream
+
+    async def _first(self, viewer_id: str, since: str | None) -> tuple[int, frozenset[str], Stream]:
+        """The stream with its first update, the snapshot's revision, the viewer's numbers."""
         revision, views = await self._directory.snapshot(viewer_id)
         async with self._sessions() as session:
             phones = frozenset(await queries.verified_phones(session, viewer_id))
@@ -112,15 +129,7 @@ class PushHub:
             else:
                 contacts = {c.id: c for c in page.contacts}
                 stream.push(Update(page.sync_token, contacts, set(page.removed)))
-        async with self._lock:
-            self._phones[viewer_id] = phones
-            self._streams[viewer_id].add(stream)
-            if self._closing:
-                stream.end()
-            if revision < self._seen and self._inbox is not None:
-                self._seen = revision
-                self._inbox.wake()
-        return stream
+        return revision, phones, stream
 
     async def _start(self) -> None:
         async with self._lock:
@@ -130,13 +139,23 @@ class PushHub:
                 self._inbox = Inbox(self._feed)
                 self._task = asyncio.create_task(self._run(self._inbox))
 
+    def _set_phones(self, viewer: str, phones: frozenset[str]) -> None:
+        for phone in self._phones.pop(viewer, frozenset()):
+            self._by_phone[phone].discard(viewer)
+            if not self._by_phone[phone]:
+                del self._by_phone[phone]
+        if phones:
+            self._phones[viewer] = phones
+            for phone in phones:
+                self._by_phone[phone].add(viewer)
+
     def close(self, stream: Stream) -> None:
         streams = self._streams.get(stream.viewer_id)
         if streams is not None:
             streams.discard(stream)
             if not streams:
                 del self._streams[stream.viewer_id]
-                self._phones.pop(stream.viewer_id, None)
+                self._set_phones(stream.viewer_id, frozenset())
 
     def end_streams(self) -> None:
         """End every open stream (a graceful stop: their requests finish at once)."""
@@ -202,16 +221,13 @@ class PushHub:
         # a viewer who changed (a number proved) may see a different set of owners
         whole = changed & self._streams.keys()
         for viewer in whole:
-            self._phones[viewer] = frozenset(await queries.verified_phones(session, viewer))
+            self._set_phones(viewer, frozenset(await queries.verified_phones(session, viewer)))
             _, views = await self._directory.snapshot_in(session, viewer)
             known = {o for s in self._streams[viewer] for o in s.ledger.owners()}
             result[viewer] = {o: views.get(o) for o in known | views.keys()}
         owners = sorted(changed)
         circles, blocks = await _audience(session, owners)
-        by_phone: dict[str, set[str]] = defaultdict(set)
-        for viewer, phones in self._phones.items():
-            for phone in phones:
-                by_phone[phone].add(viewer)
+        by_phone = self._by_phone
         cards: dict[str, Card] = {}
         for i in range(0, len(owners), CHUNK):
             cards.update(await queries.cards(session, owners[i : i + CHUNK]))

@@ -12,6 +12,7 @@ import binascii
 from xml.etree import ElementTree as ET
 
 from fastapi import APIRouter, Request, Response
+from starlette.requests import ClientDisconnect
 
 from api.auth import client_address, config_of, phonebook_of
 from api.carddav import xml
@@ -88,6 +89,14 @@ async def _sign_in(request: Request) -> str | Response:
         return ask
 
 
+async def _body(request: Request) -> bytes | None:
+    """The request body; None when the client went away while sending it."""
+    try:
+        return await request.body()
+    except ClientDisconnect:
+        return None
+
+
 def _multistatus(body: bytes) -> Response:
     return Response(body, 207, media_type=XML_TYPE)
 
@@ -117,8 +126,9 @@ async def propfind(path: str, request: Request) -> Response:
     account = await _sign_in(request)
     if isinstance(account, Response):
         return account
+    body = await _body(request)
     try:
-        wanted = xml.requested_props(xml.parse(await request.body()))
+        wanted = xml.requested_props(xml.parse(body or b""))
     except BadXml:
         return Response("Malformed XML.", 400)
     depth = request.headers.get("depth", "1")
@@ -199,7 +209,7 @@ async def report(path: str, request: Request) -> Response:
     if isinstance(account, Response):
         return account
     try:
-        root = xml.parse(await request.body())
+        root = xml.parse(await _body(request) or b"")
     except BadXml:
         return Response("Malformed XML.", 400)
     if root is None:
