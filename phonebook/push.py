@@ -28,6 +28,7 @@ from phonebook.sync import Ledger, Update, view_of
 log = logging.getLogger(__name__)
 CHUNK = 500  # ids per IN list
 OPENING = 4  # streams reading their first snapshot at once
+SWEEP_S = 30.0  # how often streams of deleted accounts are looked for
 
 
 class Stream:
@@ -81,6 +82,7 @@ class PushHub:
         self._opening = asyncio.Semaphore(OPENING)
         self._task: asyncio.Task[None] | None = None
         self._inbox: Inbox | None = None
+        self._sweeper: asyncio.Task[None] | None = None
         self._seen = 0  # the revision the last batch covered
         self.batches = 0
         self._closing = False
@@ -138,6 +140,7 @@ class PushHub:
                     self._seen = await queries.current_revision(session)
                 self._inbox = Inbox(self._feed)
                 self._task = asyncio.create_task(self._run(self._inbox))
+                self._sweeper = asyncio.create_task(self._sweep_periodically())
 
     def _set_phones(self, viewer: str, phones: frozenset[str]) -> None:
         for phone in self._phones.pop(viewer, frozenset()):
@@ -166,11 +169,35 @@ class PushHub:
 
     async def aclose(self) -> None:
         self.end_streams()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        for task in (self._task, self._sweeper):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._task = self._sweeper = None
+
+    async def sweep(self) -> None:
+        """End the streams of accounts that no longer exist: one query for every open
+        stream (a query per stream and heartbeat would queue for the pool all at once)."""
+        viewers = list(self._streams)
+        alive: set[str] = set()
+        async with self._sessions() as session:
+            for i in range(0, len(viewers), CHUNK):
+                chunk = viewers[i : i + CHUNK]
+                alive.update(
+                    await session.scalars(select(AccountRow.id).where(AccountRow.id.in_(chunk)))
+                )
+        for viewer in set(viewers) - alive:
+            for stream in self._streams.get(viewer, ()):
+                stream.end()
+
+    async def _sweep_periodically(self) -> None:
+        while True:
+            await asyncio.sleep(SWEEP_S)
+            try:
+                await self.sweep()
+            except Exception:  # the next sweep tries again
+                log.exception("push sweep failed")
 
     async def _run(self, inbox: Inbox) -> None:
         try:

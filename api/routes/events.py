@@ -83,9 +83,7 @@ async def _body(
                 return
             try:
                 update = await asyncio.wait_for(stream.next(), min(heartbeat, left))
-            except TimeoutError:
-                if not await pb.accounts.exists(stream.viewer_id):
-                    return
+            except TimeoutError:  # (a deleted account's stream is ended by the hub's sweep)
                 yield b": keep-alive\n\n"
                 continue
             if update is None:

@@ -111,3 +111,22 @@ async def test_a_stream_ends_when_its_token_expires_or_the_process_stops(pb: Pho
     parts = [part async for part in _body(pb, stopping, time.time() + 3600, heartbeat=60)]
     assert len(parts) == 1  # retry line only: the stream ends instead of waiting
     await pb.push.aclose()
+
+
+async def test_the_stream_of_an_account_that_is_gone_ends(pb: Phonebook, engine: object) -> None:
+    from sqlalchemy import delete
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from phonebook.store.tables import AccountRow
+
+    assert isinstance(engine, AsyncEngine)
+    bob = await person(pb, "Bob", "+12025550102")
+    carol = await person(pb, "Carol", "+12025550103")
+    bobs, carols = await pb.push.open(bob, None), await pb.push.open(carol, None)
+    await take(bobs), await take(carols)
+    async with engine.begin() as conn:
+        await conn.execute(delete(AccountRow).where(AccountRow.id == bob))
+    await pb.push.sweep()
+    assert await asyncio.wait_for(bobs.next(), 30) is None
+    assert not carols.ended
+    await pb.push.aclose()
