@@ -12,7 +12,7 @@ import hashlib
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -27,6 +27,7 @@ from phonebook.store.tables import AppPasswordRow
 
 MAX_PER_ACCOUNT = 20
 _ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no 0/o, 1/l: typed on a phone
+USE_RECORDED_EVERY = timedelta(minutes=10)  # last_used_at is this precise
 _CACHE_S = 60.0  # a device asks many times a minute: the account password is hashed once
 
 
@@ -110,17 +111,22 @@ class AppPasswords:
         """The account for HTTP Basic credentials: the account's number as the user name, an
         app password or the account's password. Unauthenticated (or RateLimited) otherwise."""
         digest = _digest(password)
-        async with self._sessions.begin() as session:
+        async with self._sessions() as session:
             row = await session.scalar(
                 select(AppPasswordRow).where(AppPasswordRow.secret_hash == digest)
             )
-            if row is not None and await self._names(session, username, row.account_id):
-                await session.execute(
-                    update(AppPasswordRow)
-                    .where(AppPasswordRow.id == row.id)
-                    .values(last_used_at=utcnow())
-                )
-                return row.account_id
+            found = row is not None and await self._names(session, username, row.account_id)
+        if row is not None and found:
+            now = utcnow()
+            last = as_utc(row.last_used_at) if row.last_used_at else None
+            if last is None or now - last > USE_RECORDED_EVERY:  # not a write per request
+                async with self._sessions.begin() as session:
+                    await session.execute(
+                        update(AppPasswordRow)
+                        .where(AppPasswordRow.id == row.id)
+                        .values(last_used_at=now)
+                    )
+            return row.account_id
         key = _digest(f"{username}\n{password}")
         cached = self._signed_in.get(key)
         if cached is not None and cached[1] > time.monotonic():

@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
-from collections.abc import Collection
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -258,22 +257,22 @@ class PushHub:
         cards: dict[str, Card] = {}
         for i in range(0, len(owners), CHUNK):
             cards.update(await queries.cards(session, owners[i : i + CHUNK]))
+        told: dict[str, set[str]] = defaultdict(set)  # owner → viewers told about them
+        for viewer, streams in self._streams.items():
+            for stream in streams:
+                for owner in stream.ledger.known(changed):
+                    told[owner].add(viewer)
         for owner in owners:
             relations: dict[str, set[str]] = defaultdict(set)
             for circle, phone in circles.get(owner, ()):
                 for viewer in by_phone.get(phone, ()):
                     relations[viewer].add(circle)
             blocked = {v for p in blocks.get(owner, ()) for v in by_phone.get(p, ())}
-            told = {v for v, streams in self._streams.items() if _told(streams, owner)}
-            for viewer in (relations.keys() | told) - whole:
+            for viewer in (relations.keys() | told.get(owner, set())) - whole:
                 relation = Relation(frozenset(relations.get(viewer, ())), viewer in blocked)
                 view = view_of(viewer, cards.get(owner), relation)
                 result.setdefault(viewer, {})[owner] = view
         return result
-
-
-def _told(streams: Collection[Stream], owner: str) -> bool:
-    return any(owner in s.ledger for s in streams)
 
 
 async def _audience(

@@ -68,6 +68,12 @@ class Ledger:
     def owners(self) -> Iterable[str]:
         return self._seen.keys()
 
+    def known(self, owners: set[str]) -> set[str]:
+        """Those of ``owners`` this stream has told about (cheap for a small ledger)."""
+        if len(owners) < len(self._seen):
+            return {o for o in owners if o in self._seen}
+        return {o for o in self._seen if o in owners}
+
     def apply(self, token: str, views: Mapping[str, ContactView | None]) -> Update:
         """Compare the current ``views`` (None: nothing shared) of some owners with the
         ledger; record them, and return what differs."""
