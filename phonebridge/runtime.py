@@ -128,17 +128,12 @@ class Runtime:
             codes = AmiCodeSender(
                 self.ami, AmiCodeConfig(s.ami_channel_template, caller_id=s.ami_caller_id)
             )
-        app = create_app(self.phonebook, self.engine, config, click_to_call, twilio, codes)
+        metrics = Metrics(self.registry)  # /metrics shows the bridge's collectors beside these
+        app = create_app(
+            self.phonebook, self.engine, config, click_to_call, twilio, codes, metrics=metrics
+        )
         web.install(app, WebConfig(poll_seconds=self.settings.web_poll_seconds))  # the page at /
         return app
-        return create_app(
-            self.phonebook,
-            self.engine,
-            config,
-            click_to_call,
-            twilio,
-            metrics=Metrics(self.registry),
-        )
 
     def fastagi(self) -> FastAgiServer:
         s = self.settings
