@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -43,6 +44,12 @@ SYNC = (
     '<?xml version="1.0"?><d:sync-collection xmlns:d="DAV:"><d:sync-token>{}</d:sync-token>'
     "<d:sync-level>1</d:sync-level><d:prop><d:getetag/></d:prop></d:sync-collection>"
 )
+
+
+def cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process has used."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_kib(pid: int) -> int:
@@ -191,6 +198,9 @@ async def run(args: argparse.Namespace) -> None:
                 )
                 for i, (viewer, cred) in enumerate(list(creds.items())[: args.pollers])
             ]
+            cpu_before = [cpu_s(p.pid) for p in procs]
+            own_before = time.process_time()
+            wall = time.perf_counter()
             total = int(args.rate * args.seconds)
             changes: list[asyncio.Task[httpx.Response]] = []
             start_t = time.perf_counter()
@@ -213,6 +223,9 @@ async def run(args: argparse.Namespace) -> None:
                 if len(got) >= expected:
                     break
                 await asyncio.sleep(0.1)
+            wall = time.perf_counter() - wall
+            server_cpu = [(cpu_s(p.pid) - b) / wall for p, b in zip(procs, cpu_before, strict=True)]
+            client_cpu = (time.process_time() - own_before) / wall
             stop.set()
             failed = sum(1 for c in changes if c.done() and c.result().status_code != 200)
             for t in tasks + pollers:
@@ -226,7 +239,9 @@ async def run(args: argparse.Namespace) -> None:
             f"{len(pollers)} CardDAV pollers ({count[0]} sync-collection REPORTs), "
             f"{total} changes at {args.rate}/s ({failed} refused) → {len(got)}/{expected} events; "
             f"change→event p50 {q[49] * 1e3:.0f} ms, p99 {q[98] * 1e3:.0f} ms; "
-            f"server memory per open stream {per_stream:.1f} KiB"
+            f"server memory per open stream {per_stream:.1f} KiB; CPU busy during changes: "
+            f"servers {', '.join(f'{c:.0%}' for c in server_cpu)}, this client {client_cpu:.0%}; "
+            f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
         )
     finally:
         for p in procs:
