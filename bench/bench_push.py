@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
 import os
 import statistics
 import subprocess
@@ -23,6 +24,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -116,12 +118,7 @@ def start(
 
 
 async def stream(
-    client: httpx.AsyncClient,
-    base: str,
-    token: str,
-    sent: dict[str, float],
-    got: list[float],
-    opened: list[int],
+    client: httpx.AsyncClient, base: str, token: str, got: list[tuple[str, float]], opened: Any
 ) -> None:
     headers = {"Authorization": f"Bearer {token}"}
     async with client.stream("GET", f"{base}/v1/me/phonebook/events", headers=headers) as r:
@@ -131,13 +128,34 @@ async def stream(
                 continue
             if first:
                 first = False
-                opened.append(1)
+                with opened.get_lock():
+                    opened.value += 1
                 continue
-            now = time.perf_counter()
+            now = time.perf_counter()  # CLOCK_MONOTONIC: comparable across processes
             for contact in json.loads(line[5:])["contacts"]:
-                label = contact["entries"][0]["label"]
-                if label in sent:
-                    got.append(now - sent[label])
+                got.append((contact["entries"][0]["label"], now))
+
+
+def reader(pairs: list[tuple[str, str]], opened: Any, stop: Any, out: Any) -> None:
+    """A process holding some of the streams (one client process would measure itself)."""
+    asyncio.run(_reader(pairs, opened, stop, out))
+
+
+async def _reader(pairs: list[tuple[str, str]], opened: Any, stop: Any, out: Any) -> None:
+    got: list[tuple[str, float]] = []
+    limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
+    async with httpx.AsyncClient(timeout=None, limits=limits) as client:
+        tasks = []
+        for i, (base, token) in enumerate(pairs):
+            tasks.append(asyncio.create_task(stream(client, base, token, got, opened)))
+            if i % 25 == 24:
+                await asyncio.sleep(0.2)
+        while not stop.is_set():
+            await asyncio.sleep(0.2)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    out.put(got)
 
 
 async def poller(
@@ -164,30 +182,30 @@ async def run(args: argparse.Namespace) -> None:
     processes = 2 if args.db else 1
     owners, tokens, creds = await seed(url, args.streams)
     procs, bases = start(url, processes, folder)
+    mp = multiprocessing.get_context("spawn")
+    opened, stop_readers, out = mp.Value("i", 0), mp.Event(), mp.Queue()
+    readers: list[Any] = []
     try:
         before = [rss_kib(p.pid) for p in procs]
+        pairs = [(bases[i % len(bases)], t) for i, t in enumerate(tokens)]
+        for r in range(args.readers):
+            readers.append(
+                mp.Process(
+                    target=reader, args=(pairs[r :: args.readers], opened, stop_readers, out)
+                )
+            )
+            readers[-1].start()
+        for _ in range(3000):  # bounded: a stream that failed never opens
+            if opened.value >= len(tokens) or not any(r.is_alive() for r in readers):
+                break
+            await asyncio.sleep(0.2)
+        refused = len(tokens) - opened.value
+        await asyncio.sleep(2)
+        after = [rss_kib(p.pid) for p in procs]
+        per_stream = (sum(after) - sum(before)) / max(1, opened.value)
         limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
         sent: dict[str, float] = {}
-        got: list[float] = []
-        opened: list[int] = []
         async with httpx.AsyncClient(timeout=None, limits=limits) as client:
-            tasks = []
-            for i, token in enumerate(tokens):
-                tasks.append(
-                    asyncio.create_task(
-                        stream(client, bases[i % len(bases)], token, sent, got, opened)
-                    )
-                )
-                if i % 50 == 49:
-                    await asyncio.sleep(0.2)
-            for _ in range(3000):  # bounded: a stream that failed never opens
-                if len(opened) + sum(t.done() for t in tasks) >= len(tokens):
-                    break
-                await asyncio.sleep(0.2)
-            refused = sum(1 for t in tasks if t.done())
-            await asyncio.sleep(2)
-            after = [rss_kib(p.pid) for p in procs]
-            per_stream = (sum(after) - sum(before)) / max(1, len(opened))
             stop = asyncio.Event()
             count = [0]
             pollers = [
@@ -199,7 +217,6 @@ async def run(args: argparse.Namespace) -> None:
                 for i, (viewer, cred) in enumerate(list(creds.items())[: args.pollers])
             ]
             cpu_before = [cpu_s(p.pid) for p in procs]
-            own_before = time.process_time()
             wall = time.perf_counter()
             total = int(args.rate * args.seconds)
             changes: list[asyncio.Task[httpx.Response]] = []
@@ -218,32 +235,35 @@ async def run(args: argparse.Namespace) -> None:
                     )
                 )
                 await asyncio.sleep(max(0.0, start_t + seq / args.rate - time.perf_counter()))
-            expected = total * VIEWERS_PER_OWNER  # every viewer of the owner has a stream
-            for _ in range(300):
-                if len(got) >= expected:
-                    break
-                await asyncio.sleep(0.1)
+            await asyncio.gather(*changes, return_exceptions=True)
+            await asyncio.sleep(args.settle)  # the last events arrive
             wall = time.perf_counter() - wall
             server_cpu = [(cpu_s(p.pid) - b) / wall for p, b in zip(procs, cpu_before, strict=True)]
-            client_cpu = (time.process_time() - own_before) / wall
             stop.set()
-            failed = sum(1 for c in changes if c.done() and c.result().status_code != 200)
-            for t in tasks + pollers:
+            failed = sum(1 for c in changes if c.exception() or c.result().status_code != 200)
+            for t in pollers:
                 t.cancel()
-            await asyncio.gather(*tasks, *pollers, return_exceptions=True)
+            await asyncio.gather(*pollers, return_exceptions=True)
+        stop_readers.set()
+        received = [item for _ in readers for item in out.get(timeout=120)]
+        got = [t - sent[label] for label, t in received if label in sent]
+        expected = total * VIEWERS_PER_OWNER  # every viewer of the owner has a stream
         got.sort()
         q = statistics.quantiles(got, n=100) if len(got) > 1 else [0.0] * 99
         print(
-            f"{'postgresql x2' if args.db else 'sqlite x1'}: {len(opened)} streams "
+            f"{'postgresql x2' if args.db else 'sqlite x1'}: {opened.value} streams "
             f"({refused} failed to open), "
             f"{len(pollers)} CardDAV pollers ({count[0]} sync-collection REPORTs), "
             f"{total} changes at {args.rate}/s ({failed} refused) → {len(got)}/{expected} events; "
             f"change→event p50 {q[49] * 1e3:.0f} ms, p99 {q[98] * 1e3:.0f} ms; "
             f"server memory per open stream {per_stream:.1f} KiB; CPU busy during changes: "
-            f"servers {', '.join(f'{c:.0%}' for c in server_cpu)}, this client {client_cpu:.0%}; "
+            f"servers {', '.join(f'{c:.0%}' for c in server_cpu)}; "
             f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
         )
     finally:
+        stop_readers.set()
+        for r in readers:
+            r.join(timeout=30)
         for p in procs:
             p.terminate()
         for p in procs:
@@ -269,6 +289,8 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=50)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--poll-seconds", type=float, default=5)
+    parser.add_argument("--readers", type=int, default=4, help="processes holding the streams")
+    parser.add_argument("--settle", type=float, default=5, help="seconds for the last events")
     args = parser.parse_args()
     prepare(args)
     asyncio.run(run(args))
