@@ -8,10 +8,11 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api import docs, errors, openapi
+from api.carddav import routes as carddav
 from api.config import ApiConfig
 from api.limits import RequestLimits
-from api.metrics import Metrics
-from api.routes import accounts, calls, directory, health, me, phones
+from api.metrics import Metrics, MetricsMiddleware
+from api.routes import accounts, apppasswords, calls, card, directory, events, health, me, phones
 from bridge.codes import CodeSender, PhoneCodes
 from bridge.originator import ClickToCall
 from phonebook.app import Phonebook
@@ -46,9 +47,10 @@ def create_app(
 
     # bodies and headers are limited before anything parses them (api/limits.py)
     app.add_middleware(RequestLimits, max_body_bytes=config.max_body_bytes)
-    app.middleware("http")(app.state.metrics.middleware)
-    for module in (accounts, me, phones, directory, calls, health):
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    for module in (accounts, me, card, apppasswords, phones, directory, events, calls, health):
         app.include_router(module.router)
+    app.include_router(carddav.router)  # the address book for phones' contacts apps
     for router in routes:  # only the running provider's routes exist
         app.include_router(router)
     return app

@@ -36,6 +36,12 @@ def read_token(config: ApiConfig, token: str) -> str:
     return str(claims["sub"])
 
 
+def token_expiry(config: ApiConfig, token: str) -> float:
+    """When a token (already checked by ``read_token``) expires, in seconds since the epoch."""
+    claims = jwt.decode(token, config.secret_key, algorithms=[_ALGORITHM])
+    return float(claims["exp"])
+
+
 def phonebook_of(request: Request) -> Phonebook:
     pb: Phonebook = request.app.state.phonebook
     return pb
@@ -62,6 +68,7 @@ async def current_account(
 
 
 Me = Annotated[str, Depends(current_account)]
+BearerToken = Annotated[str | None, Depends(_bearer)]
 
 
 def client_address(request: Request, config: ConfigDep) -> str | None:

@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import errors
 from phonebook.app import Phonebook
 
 access_log = logging.getLogger("phonebridge.http")
 
-METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+METHODS = frozenset(
+    {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "PROPFIND", "REPORT"}
+)
 UNMATCHED = "unmatched"
 
 
@@ -57,18 +58,47 @@ class Metrics:
         for status, count in (await phonebook.calls.count_by_status()).items():
             self.calls.labels(status.value).set(count)
 
-    async def middleware(
-        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
+
+class MetricsMiddleware:
+    """Counts, times and logs every HTTP request. Pure ASGI (not BaseHTTPMiddleware, which
+    copies streamed bodies through a queue and holds every open event stream twice): the
+    status is read from ``http.response.start``, the time taken when the last body part is
+    sent, so an event stream is counted once, when it ends."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         start = time.perf_counter()
+        status = 0
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        request = Request(scope)
         try:
-            response = await call_next(request)
+            await self.app(scope, receive, sending)
         except Exception as exc:  # counted and logged like any answer, in the error format
+            if status:  # the answer had begun: nothing more can be sent
+                self._record(request, 500, start)
+                raise
             response = errors.internal_error(exc, "{} {}".format(*labels(request)))
+            await response(scope, receive, send)
+            status = response.status_code
+        if status:
+            self._record(request, status, start)
+
+    def _record(self, request: Request, status: int, start: float) -> None:
         method, route = labels(request)
-        self.requests.labels(method, route, str(response.status_code)).inc()
+        self.metrics.requests.labels(method, route, str(status)).inc()
         elapsed = time.perf_counter() - start
-        self.latency.labels(route).observe(elapsed)
+        self.metrics.latency.labels(route).observe(elapsed)
         # the access log names the route template: raw paths and queries can hold phone numbers
-        access_log.info("%s %s %d %.1fms", method, route, response.status_code, elapsed * 1e3)
-        return response
+        access_log.info("%s %s %d %.1fms", method, route, status, elapsed * 1e3)

@@ -78,6 +78,10 @@ ERRORS: dict[tuple[str, str], Codes] = {
     ("PUT", f"{_ME}/blocks/{{phone}}"): {422: ["invalid_phone"]},
     ("DELETE", f"{_ME}/blocks/{{phone}}"): {422: ["invalid_phone"]},
     ("GET", f"{_ME}/phonebook"): {422: ["invalid_token"]},
+    ("GET", f"{_ME}/phonebook/events"): {422: ["invalid_token"]},
+    ("PUT", f"{_ME}/card.vcf"): {422: ["invalid_vcard"]},
+    ("POST", f"{_ME}/app-passwords"): {422: ["invalid_input"]},
+    ("DELETE", f"{_ME}/app-passwords/{{password_id}}"): {404: ["app_password_not_found"]},
     ("GET", "/v1/lookup"): {404: ["not_found"], 422: ["invalid_query"], 429: ["rate_limited"]},
     ("GET", f"{_ME}/preview"): {404: ["not_found"], 422: ["invalid_phone"]},
     ("POST", "/v1/calls"): {

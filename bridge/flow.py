@@ -15,10 +15,10 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal, assert_never
 
 from bridge.contract import Result
-from bridge.dialogue import band, decide, phrases_to_look_up
 from bridge.identity import CallerIdTrust
 from phonebook.app import Phonebook
 from phonebook.calls import CallStatus
+from phonebook.dialcodes import PREFIX as DIAL_THROUGH
 from phonebook.errors import Forbidden, InvalidQuery, NotFound, PhonebookError, RateLimited
 from phonebook.model import ContactView
 
@@ -167,11 +167,12 @@ def apologise(error: PhonebookError) -> Turn:
     return Turn(None, Finish((sound(prompt), sound(GOODBYE)), result))
 
 
-from bridge.identify import IdentityPhases  # noqa: E402  (it reads this module's types)
+from bridge.identify import IdentityPhases  # noqa: E402  (they read this module's types)
+from bridge.speaking import SpeechPhases  # noqa: E402
 
 
 @dataclass
-class CallFlow(IdentityPhases):
+class CallFlow(IdentityPhases, SpeechPhases):
     phonebook: Phonebook
     provider: str = "asterisk"
     speech: bool = False  # offer "say the name" as well as keypad spelling
@@ -228,6 +229,8 @@ class CallFlow(IdentityPhases):
             return await self._on_speech(state, heard)
         if len(digits) < MIN_DIGITS:
             return self._retry(state, TOO_SHORT, Result.NOT_FOUND)
+        if digits.startswith(DIAL_THROUGH):
+            return await self._dial_through(state, digits)
         try:
             found = await self.phonebook.directory.lookup(
                 state.caller, digits=digits, via=self.via, limit=MAX_CANDIDATES
@@ -238,60 +241,19 @@ class CallFlow(IdentityPhases):
             return apologise(exc)
         return self._offer(state, found)
 
-    async def _on_speech(self, state: State, heard: Heard) -> Turn:
-        """bridge/dialogue.py decides from the confidence and who each phrase names: "calling
-        X", "did you say X?" (no: the others), a short menu, or spelling instead. Only the
-        people offered are recorded as looked up, not every alternative the engine heard."""
-        phrases = [heard.speech, *heard.alternatives][: phrases_to_look_up(heard.confidence)]
-        found: dict[str, ContactView] = {}
-        matches: list[list[str]] = []
+    async def _dial_through(self, state: State, code: str) -> Turn:
+        # a code from the caller's own address book (phonebook/dialcodes.py): answered
+        # exactly like a name, so somebody else's code is "not found" like an absent name
         try:
-            for phrase in dict.fromkeys(p for p in phrases if p.strip()):
-                try:
-                    hits = await self.phonebook.directory.lookup(
-                        state.caller, name=phrase, via=self.via, limit=MAX_CANDIDATES, audit=False
-                    )
-                except (NotFound, InvalidQuery):
-                    hits = []
-                reachable = [c for c in hits if c.callable_phones()]
-                found.update((c.id, c) for c in reachable if c.id not in found)
-                matches.append([c.id for c in reachable])
+            owner, entry = await self.phonebook.dial_codes.resolve(state.caller, code)
+            contact = await self.phonebook.directory.contact(state.caller, owner)
+        except NotFound:
+            return self._retry(state, NOT_FOUND, Result.NOT_FOUND)
         except RateLimited as exc:
             return apologise(exc)
-        decision = decide(heard.confidence, matches)
-        if decision.step == "retry" and band(heard.confidence) == "sure":  # as if typed
+        if entry not in {e.id for e in contact.callable_phones()}:
             return self._retry(state, NOT_FOUND, Result.NOT_FOUND)
-        if decision.step == "retry":  # heard something, but no name: the keypad is surer
-            return self._retry(state, NOT_CAUGHT, Result.NOT_FOUND, speech=False)
-        await self.phonebook.directory.record_lookups(state.caller, decision.offered, self.via)
-        if decision.step == "sure":
-            return self._chosen(state, found[decision.top])
-        if decision.step == "confirm":
-            top = found[decision.top]
-            check = replace(
-                state,
-                phase="check",
-                contact=(top.id, top.name),
-                candidates=tuple((c, found[c].name) for c in decision.rest),
-            )
-            prompts = (sound(DID_YOU_SAY), Prompt("name", top.name), sound(PRESS_1_IF_YES))
-            return Turn(check, Ask(prompts, 1, MENU_TIMEOUT_S))
-        return self._offer(state, [found[c] for c in decision.offered])
-
-    async def _on_check(self, state: State, heard: Heard) -> Turn:
-        assert state.contact is not None
-        if heard.digits[:1] != "1":  # not who they meant: the other candidates, or spelling
-            if not state.candidates:
-                return self._retry(state, NOT_CAUGHT, Result.NOT_FOUND, speech=False)
-            others = [c for c, _ in state.candidates]
-            await self.phonebook.directory.record_lookups(state.caller, others, self.via)
-            menu = replace(state, phase="menu", page=0, contact=None)
-            return Turn(menu, self._menu(menu, first=True))
-        try:
-            contact = await self.phonebook.directory.contact(state.caller, state.contact[0])
-        except NotFound as exc:
-            return apologise(exc)
-        return self._chosen(state, contact)
+        return self._confirm(replace(state, contact=(contact.id, contact.name)), entry)
 
     def _offer(self, state: State, found: list[ContactView]) -> Turn:
         reachable = [c for c in found if c.callable_phones()]

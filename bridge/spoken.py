@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from bridge.playback import MissingSounds
 from bridge.speech.grammar import Grammar, build_grammar
 from bridge.speech.recognizer import Recognizer
 from phonebook.app import Phonebook
+from phonebook.feed import Change
 
 log = logging.getLogger(__name__)
 
@@ -37,24 +39,35 @@ class SpokenNames:
     missing: MissingSounds = field(default_factory=MissingSounds)
     _grammars: OrderedDict[str, tuple[int, Grammar]] = field(
         default_factory=OrderedDict, init=False, repr=False
-    )  # caller → (store revision it was built at, grammar)
+    )  # caller → (feed generation it was built at, grammar)
+    _generation: int = field(default=0, init=False)
+    _unsubscribe: Callable[[], None] | None = field(default=None, init=False, repr=False)
     _beep: bool = field(default=True, init=False)  # False once Asterisk had no beep sound
     _unwritable_logged: bool = field(default=False, init=False)
 
     async def grammar_for(self, phonebook: Phonebook, caller: str) -> Grammar:
-        """The caller's grammar, rebuilt only when the phonebook changed since it was built."""
-        revision = await phonebook.directory.revision()  # first: a change after it rebuilds
+        """The caller's grammar, rebuilt only when the phonebook changed since it was built:
+        every change reaches this process's feed (phonebook.feed), which moves the generation."""
+        if self._unsubscribe is None:
+            self._unsubscribe = phonebook.feed.subscribe(self._changed)
+        generation = self._generation  # first: a change after it rebuilds
         cached = self._grammars.get(caller)
-        if cached is not None and cached[0] == revision:
+        if cached is not None and cached[0] == generation:
             self._grammars.move_to_end(caller)
             return cached[1]
         grammar = build_grammar(await phonebook.directory.reachable_names(caller, public=True))
-        self._grammars[caller] = (revision, grammar)
+        self._grammars[caller] = (generation, grammar)
         while len(self._grammars) > GRAMMARS_KEPT:
             self._grammars.popitem(last=False)
         return grammar
 
+    def _changed(self, _change: Change) -> None:
+        self._generation += 1
+        self._grammars.clear()
+
     def close(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
         self.recognizer.close()
 
     async def listen(self, session: AgiSession, phonebook: Phonebook, caller: str) -> Heard | None:

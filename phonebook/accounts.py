@@ -17,7 +17,7 @@ from phonebook.errors import NotFound, Unauthenticated
 from phonebook.passwords import DUMMY_HASH, hash_password, verify_password
 from phonebook.phones import to_e164
 from phonebook.ratelimit import Guard
-from phonebook.store import queries
+from phonebook.store import changes, queries
 from phonebook.store.tables import AccountRow, PhoneRow
 
 
@@ -161,7 +161,7 @@ class Accounts:
             await queries.replace_name_keys(
                 session, account_id, numbers.keys(account.name, tuple(account.aliases))
             )
-            await queries.bump(session, account_id)
+            await changes.bump(session, account_id)
             profile = await load_profile(session, account_id, self._config.claim_hours)
         if name is not None:
             self.named(profile.name)

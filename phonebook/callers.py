@@ -25,7 +25,7 @@ from phonebook.ids import as_utc, utcnow
 from phonebook.passwords import hash_password, verify_password
 from phonebook.phones import to_e164
 from phonebook.ratelimit import Guard
-from phonebook.store import queries
+from phonebook.store import changes, queries
 from phonebook.store.tables import AccountRow, ClaimCodeRow, VerificationCodeRow
 from phonebook.verification import code_hash, code_matches, new_code
 
@@ -201,7 +201,7 @@ class Callers:
                     await session.delete(claim)
                     keys = numbers.keys(name, ())
                     await queries.replace_name_keys(session, account.id, keys)
-                    await queries.bump(session, account.id)
+                    await changes.bump(session, account.id)
                     profile = await load_profile(session, account.id, self._config.claim_hours)
                     break
             else:

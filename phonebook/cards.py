@@ -12,7 +12,7 @@ from phonebook.config import PhonebookConfig
 from phonebook.errors import InvalidInput, NotFound
 from phonebook.ids import new_id
 from phonebook.model import PUBLIC, Entry, EntryKind, Level
-from phonebook.store import queries
+from phonebook.store import changes, queries
 from phonebook.store.tables import CircleRow, EntryRow, GrantRow
 
 
@@ -72,7 +72,7 @@ class Cards:
             for audience, level in levels.items():
                 if level != Level.HIDDEN:
                     session.add(GrantRow(entry_id=entry_id, audience=audience, level=int(level)))
-            await queries.bump(session, owner_id)
+            await changes.bump(session, owner_id)
             return await _entry(session, owner_id, entry_id)
 
     async def update(
@@ -97,7 +97,7 @@ class Cards:
                 if not 0 <= position < validate.MAX_ENTRIES:
                     raise InvalidInput(f"A position is 0 to {validate.MAX_ENTRIES - 1}.")
                 row.position = position
-            await queries.bump(session, owner_id)
+            await changes.bump(session, owner_id)
             return await _entry(session, owner_id, entry_id)
 
     async def reorder(self, owner_id: str, entry_ids: Sequence[str]) -> list[Entry]:
@@ -109,7 +109,7 @@ class Cards:
                 raise InvalidInput("Name every entry of your card once (it may have changed).")
             for position, entry_id in enumerate(entry_ids):
                 by_id[entry_id].position = position
-            await queries.bump(session, owner_id)
+            await changes.bump(session, owner_id)
         return await self.entries(owner_id)
 
     async def delete(self, owner_id: str, entry_id: str) -> None:
@@ -117,7 +117,7 @@ class Cards:
             await queries.lock_owner(session, owner_id)
             row = await _own_entry(session, owner_id, entry_id)
             await session.delete(row)
-            await queries.bump(session, owner_id)
+            await changes.bump(session, owner_id)
 
     async def set_grant(self, owner_id: str, entry_id: str, audience: str, level: str) -> Entry:
         async with self._sessions.begin() as session:
@@ -139,7 +139,7 @@ class Cards:
                     {"entry_id": entry_id, "audience": audience, "level": int(parsed)},
                     keys=["entry_id", "audience"],
                 )
-            await queries.bump(session, owner_id)
+            await changes.bump(session, owner_id)
             return await _entry(session, owner_id, entry_id)
 
 

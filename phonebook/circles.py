@@ -13,7 +13,7 @@ from phonebook.config import PhonebookConfig
 from phonebook.errors import Conflict, InvalidInput, NotFound
 from phonebook.ids import new_id
 from phonebook.phones import to_e164
-from phonebook.store import queries
+from phonebook.store import changes, queries
 from phonebook.store.tables import BlockRow, CircleRow, GrantRow, MemberRow, PhoneRow
 
 
@@ -98,7 +98,7 @@ class Circles:
             row = await _own_circle(session, owner_id, circle_id)
             await session.execute(delete(GrantRow).where(GrantRow.audience == circle_id))
             await session.delete(row)
-            await queries.bump(session, owner_id)
+            await changes.bump(session, owner_id)
 
     async def add_member(self, owner_id: str, circle_id: str, phone: str) -> Circle:
         e164 = to_e164(phone, self._config.default_region)
@@ -119,7 +119,7 @@ class Circles:
                 if await queries.insert_if_absent(
                     session, MemberRow, {"circle_id": circle_id, "phone": e164}
                 ):
-                    await queries.bump(session, owner_id)
+                    await changes.bump(session, owner_id)
             return await _circle(session, row)
 
     async def remove_member(self, owner_id: str, circle_id: str, phone: str) -> Circle:
@@ -130,7 +130,7 @@ class Circles:
             await session.execute(
                 delete(MemberRow).where(MemberRow.circle_id == circle_id, MemberRow.phone == e164)
             )
-            await queries.bump(session, owner_id)
+            await changes.bump(session, owner_id)
             return await _circle(session, row)
 
     async def block(self, owner_id: str, phone: str) -> None:
@@ -141,7 +141,7 @@ class Circles:
             if await queries.insert_if_absent(
                 session, BlockRow, {"owner_id": owner_id, "phone": e164}
             ):
-                await queries.bump(session, owner_id)
+                await changes.bump(session, owner_id)
 
     async def unblock(self, owner_id: str, phone: str) -> None:
         e164 = to_e164(phone, self._config.default_region)
@@ -150,7 +150,7 @@ class Circles:
             await session.execute(
                 delete(BlockRow).where(BlockRow.owner_id == owner_id, BlockRow.phone == e164)
             )
-            await queries.bump(session, owner_id)
+            await changes.bump(session, owner_id)
 
     async def blocks(self, owner_id: str) -> list[str]:
         async with self._sessions() as session:

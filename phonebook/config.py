@@ -14,3 +14,6 @@ class PhonebookConfig:
     min_query_digits: int = 3
     public_candidates: int = 500  # public owners considered per lookup, found by name-key index
     claim_hours: float = 24.0  # an unverified claim on a number expires after this
+    # the access number (E.164) that dial-through codes are typed into after it answers;
+    # empty: contacts' hidden-but-callable phones are left out of vCards altogether
+    access_number: str = ""

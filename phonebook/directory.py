@@ -48,7 +48,7 @@ def _index(name: str, aliases: tuple[str, ...]) -> names.NameIndex:
     return names.index_name(name, aliases)
 
 
-def _token(revision: int) -> str:
+def token(revision: int) -> str:
     return f"r{revision}"
 
 
@@ -127,7 +127,25 @@ class Directory:
                     session, ExposureRow, [{"viewer_id": viewer_id, "owner_id": o} for o in new]
                 )
         changed.sort(key=lambda c: (c.name.casefold(), c.id))
-        return PhonebookPage(tuple(changed), tuple(removed), _token(now), full)
+        return PhonebookPage(tuple(changed), tuple(removed), token(now), full)
+
+    async def snapshot(self, viewer_id: str) -> tuple[int, dict[str, ContactView]]:
+        """The revision and the viewer's whole phonebook at it, recorded as told (so a later
+        pull's ``removed`` covers what a push stream said)."""
+        async with self._sessions.begin() as session:
+            revision, views = await self.snapshot_in(session, viewer_id)
+            if views:
+                await queries.insert_ignoring_duplicates(
+                    session, ExposureRow, [{"viewer_id": viewer_id, "owner_id": o} for o in views]
+                )
+        return revision, views
+
+    async def snapshot_in(
+        self, session: AsyncSession, viewer_id: str
+    ) -> tuple[int, dict[str, ContactView]]:
+        now = await queries.current_revision(session)  # first, as in ``phonebook``
+        contacts = await self._scope(session, viewer_id)
+        return now, {owner: view for owner, (view, _) in contacts.items()}
 
     async def revision(self) -> int:
         """The store's change counter: every change to a card, circle, grant, block, name or

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from phonebook import names
 from phonebook.errors import PhoneTaken
 from phonebook.ids import new_id, utcnow
-from phonebook.store import queries
+from phonebook.store import changes, queries
 from phonebook.store.tables import AccountRow, AuditRow, PhoneRow, VerificationCodeRow
 
 
@@ -84,7 +84,7 @@ async def create_account(
     session.add(PhoneRow(e164=e164, account_id=account_id, verified=False, claimed_at=utcnow()))
     await session.flush()
     await queries.replace_name_keys(session, account_id, keys(name, ()))
-    await queries.bump(session, account_id)
+    await changes.bump(session, account_id)
     if verified:
         await bind(session, account_id, e164, via="register")
     return account_id
@@ -116,7 +116,7 @@ async def bind(session: AsyncSession, account_id: str, e164: str, *, via: str) -
         await _delete_numberless(session, others)
     await record(session, account_id, "phone_verified", via)
     # the holder's memberships become real now: their whole phonebook may change
-    await queries.bump(session, account_id)
+    await changes.bump(session, account_id)
 
 
 async def purge(session: AsyncSession, claim_hours: float, e164: str | None = None) -> None:

@@ -63,6 +63,8 @@ async def serve(runtime: Runtime, host: str, port: int, *, http: bool = True) ->
             for listener, sock in zip(listeners, inbound, strict=True):
                 await listener.start(sock)
             runtime.provider.start(runtime.parts)
+            # other processes' changes reach this one's push streams (PostgreSQL)
+            runtime.listen_to_other_processes()
             # old webhook deliveries are forgotten hourly
             housekeeping = asyncio.create_task(runtime.phonebook.deliveries.purge_periodically())
             server = None
@@ -73,6 +75,7 @@ async def serve(runtime: Runtime, host: str, port: int, *, http: bool = True) ->
             log.info("phonebridge is ready")
             await stop.requested_or(server.task if server is not None else None)
             # 6. drain: refuse new work, let what runs finish within the deadline
+            runtime.phonebook.push.end_streams()  # streams never end on their own
             await drain(listeners, server, stop, deadline)
             if not stop.requested.is_set():
                 raise CannotStart("the HTTP server stopped on its own (see above)")

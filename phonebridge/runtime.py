@@ -28,6 +28,7 @@ from phonebook.ratelimit import Backoff, Limiter, LimitRules, Window
 from phonebook.store.engine import make_engine
 from phonebook.store.limiter import RedisLimiter
 from phonebook.store.migrate import upgrade
+from phonebook.store.pgfeed import PgFeedListener
 from phonebridge import providers
 from phonebridge.settings import Settings
 from web import app as web
@@ -42,6 +43,7 @@ class Runtime:
     provider: Provider  # the telephony route (phonebridge/providers.py)
     registry: CollectorRegistry = field(default_factory=CollectorRegistry)  # for /metrics
     redis: RedisLimiter | None = None
+    feed_listener: PgFeedListener | None = None  # other processes' changes (PostgreSQL)
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -51,6 +53,7 @@ class Runtime:
             auto_verify_phones=settings.auto_verify_phones,
             lookups_per_minute=settings.lookups_per_minute,
             claim_hours=settings.claim_hours,
+            access_number=settings.access_number or settings.twilio_access_number,
         )
         limits = CallLimits(
             per_minute=settings.calls_per_minute,
@@ -95,6 +98,7 @@ class Runtime:
             secret_key=self.parts.signing_key,
             token_minutes=self.settings.token_minutes,
             trusted_proxies=proxies,
+            heartbeat_seconds=self.settings.push_heartbeat_seconds,
         )
         app = create_app(
             self.phonebook,
@@ -108,16 +112,26 @@ class Runtime:
         web.install(app, WebConfig(poll_seconds=self.settings.web_poll_seconds))  # the page at /
         return app
 
+    def listen_to_other_processes(self) -> None:
+        """On PostgreSQL, hear every other process's commits (LISTEN/NOTIFY) on the feed;
+        on SQLite there is one process and its feed is already complete."""
+        if self.engine.dialect.name == "postgresql":
+            self.feed_listener = PgFeedListener(self.engine.url, self.phonebook.feed)
+            self.feed_listener.start()
+
     async def migrate(self) -> None:
         await asyncio.to_thread(upgrade, self.settings.database_url)
 
     async def close(self, grace_s: float = 5.0) -> None:
         """Release everything, in order: the provider first (AMI's last events and the calls
-        it follows are written to the database, then the speech workers), the database pool
-        last."""
+        it follows are written to the database, then the speech workers), the push streams and the
+        feed listener, the database pool last."""
         await self.provider.close(grace_s)
         if self.redis is not None:
             await self.redis.close()
+        await self.phonebook.push.aclose()
+        if self.feed_listener is not None:
+            await self.feed_listener.close()
         await self.engine.dispose()
 
 

@@ -158,6 +158,15 @@ class Settings(BaseSettings):
     web_poll_seconds: float = Field(
         10, gt=0, le=3600, description="how often an open web phonebook asks for changes"
     )
+    access_number: str = Field(
+        "",
+        pattern=r"^(\+[1-9][0-9]{6,14})?$",
+        description="the access number in E.164, for dial-through entries in CardDAV vCards "
+        "(a hidden but callable phone); empty: such phones are left out",
+    )
+    push_heartbeat_seconds: float = Field(
+        15, gt=0, le=3600, description="a heartbeat on idle event streams this often (proxies)"
+    )
     host: str = Field("127.0.0.1", description="API listen address")
     port: int = Field(8000, ge=0, le=65535, description="API listen port")
     log_level: str = Field("info", description="debug shows numbers; info never does")

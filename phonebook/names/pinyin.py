@@ -107,3 +107,28 @@ def _grouped(words: list[_Word], tokens: list[str]) -> Spelling:
         else:
             out.append("".join(word.pieces))
     return tuple(out)
+
+
+class HanName(NamedTuple):
+    family: str  # 张
+    given: str  # 伟
+    family_pinyin: str  # Zhang
+    given_pinyin: str  # Wei
+
+
+def phonetic_name(name: str) -> HanName | None:
+    """A name written in Han characters split into family and given name, each with its
+    pinyin ("张伟" → 张, 伟, Zhang, Wei), for a phone's phonetic sort and search fields; None
+    for any other name."""
+    han = name.replace(" ", "")
+    if not han or not all(HAN.match(ch) for ch in han):
+        return None
+    from pypinyin import Style, lazy_pinyin
+
+    cut = 2 if han[:2] in _COMPOUND_SURNAMES and len(han) > 2 else 1
+    family, given = han[:cut], han[cut:]
+
+    def read(text: str) -> str:
+        return "".join(lazy_pinyin(text, style=Style.NORMAL, v_to_u=True)).capitalize()
+
+    return HanName(family, given, read(family), read(given))

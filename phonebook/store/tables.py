@@ -254,3 +254,38 @@ class AuditRow(Base):
     kind: Mapped[str] = mapped_column(String(30), nullable=False)
     via: Mapped[str] = mapped_column(String(10), nullable=False)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class AppPasswordRow(Base):
+    """A password for one device (a phone's CardDAV account), revocable on its own. Only a
+    SHA-256 of it is kept: it is random and long, so a fast hash is enough."""
+
+    __tablename__ = "app_passwords"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    account_id: Mapped[str] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    secret_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class DialCodeRow(Base):
+    """A dial-through code: typed after calling the access number, it connects ``viewer`` to
+    ``entry`` of ``owner`` (re-checked at that moment) without the number ever being shown.
+    Deleting the row revokes it."""
+
+    __tablename__ = "dial_codes"
+    __table_args__ = (UniqueConstraint("viewer_id", "owner_id", "entry_id"),)
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    viewer_id: Mapped[str] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    owner_id: Mapped[str] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False
+    )
+    entry_id: Mapped[str] = mapped_column(
+        ForeignKey("entries.id", ondelete="CASCADE"), nullable=False
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
