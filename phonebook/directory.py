@@ -42,10 +42,17 @@ class LookupRecord:
     at: datetime
 
 
-@lru_cache(maxsize=200_000)
-def _index(name: str, aliases: tuple[str, ...]) -> names.NameIndex:
-    # names change rarely and indexing (pinyin, phonetics) is the costly part of a lookup
-    return names.index_name(name, aliases)
+@lru_cache(maxsize=100_000)
+def _decoded(name: str, stored: str) -> names.NameIndex:
+    return names.decode_index(name, stored)
+
+
+def _stored_index(stored: queries.StoredName) -> names.NameIndex:
+    """The name index written with the name (``replace_name_keys``); derived here only for a
+    row no migration or write has given one yet."""
+    if stored.stored_index is not None:
+        return _decoded(stored.name, stored.stored_index)
+    return names.index_name(stored.name, stored.aliases)
 
 
 def _token(revision: int) -> str:
@@ -171,20 +178,24 @@ class Directory:
         """
         text, keys = self._check_query(name, digits)
         async with self._sessions() as session:  # limits first, in their own transactions
-            numbers = await queries.verified_phones(session, viewer_id)
-        await self._guard.lookup(viewer_id, numbers, address)
+            phones = await queries.verified_phones(session, viewer_id)
+        await self._guard.lookup(viewer_id, phones, address)
         prefixes = names.query_prefixes(text) if text else names.digits_prefixes(keys)
         async with self._sessions.begin() as session:
-            public = await queries.public_owners_by_keys(
-                session, prefixes, self._config.public_candidates
-            )
-            # names first, among owners who share something; cards only for the matches
-            phones = await queries.verified_phones(session, viewer_id)
+            # Precomputed keys only: the viewer's own contacts (an indexed join from their
+            # numbers) and the public owners whose keys match (the partial index of public
+            # keys); each with its stored name index, so nothing is re-derived per lookup.
             named = await queries.names_sharing_with(session, phones, viewer_id)
-            blocked = await queries.blocked_by(session, phones)
-            others = [o for o in public if o not in named and o not in blocked and o != viewer_id]
-            named.update(await queries.names_of(session, others))
-            candidates = [(owner, _index(n, aliases)) for owner, (n, aliases) in named.items()]
+            named.update(
+                await queries.public_names_by_keys(
+                    session,
+                    prefixes,
+                    self._config.public_candidates,
+                    viewer_id=viewer_id,
+                    phones=phones,
+                )
+            )
+            candidates = [(owner, _stored_index(n)) for owner, n in named.items()]
             ranking = (
                 names.rank_text(text, candidates, limit=limit)
                 if text

@@ -4,14 +4,17 @@ caller's session: the use case owns the transaction."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
+from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, and_, delete, insert, or_, select, update
+from sqlalchemy import ColumnElement, Exists, and_, delete, exists, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from phonebook import names
 from phonebook.errors import Unauthenticated
 from phonebook.model import PUBLIC, Card, Entry, EntryKind, Level, Relation
+from phonebook.names import NameIndex
 from phonebook.store.engine import WRITE
 from phonebook.store.tables import (
     AccountRow,
@@ -84,14 +87,44 @@ async def bump(session: AsyncSession, *account_ids: str) -> int:
     return int(revision)
 
 
-async def replace_name_keys(session: AsyncSession, account_id: str, keys: Iterable[str]) -> None:
-    """The account's search keys become ``keys``, in the caller's transaction: derived from the
-    name and aliases written in that same transaction, under ``lock_owner`` (or on a new
-    account no one else can see yet), so a concurrent change never leaves stale keys."""
+async def replace_name_keys(session: AsyncSession, account_id: str, index: NameIndex) -> None:
+    """The account's search keys and stored name index become those of ``index``, in the
+    caller's transaction: derived from the name and aliases written in that same transaction,
+    under ``lock_owner`` (or on a new account no one else can see yet), so a concurrent change
+    never leaves stale keys."""
     await session.execute(delete(NameKeyRow).where(NameKeyRow.account_id == account_id))
-    rows = [{"key": k, "account_id": account_id} for k in sorted(set(keys)) if len(k) <= 80]
-    if rows:
+    await session.execute(
+        update(AccountRow)
+        .where(AccountRow.id == account_id)
+        .values(name_index=names.encode_index(index))
+    )
+    keys = sorted(k for k in names.search_keys(index) if len(k) <= 80)
+    if keys:
+        public = bool(await session.scalar(select(_public_exists(account_id))))
+        rows = [{"key": k, "account_id": account_id, "public": public} for k in keys]
         await session.execute(insert(NameKeyRow), rows)
+
+
+def _public_exists(owner_id: str) -> Exists:
+    # the owner has an entry anyone may see or call: their name is found by public lookups
+    return exists().where(
+        EntryRow.owner_id == owner_id,
+        GrantRow.entry_id == EntryRow.id,
+        GrantRow.audience == PUBLIC,
+        GrantRow.level >= int(Level.CALLABLE),
+    )
+
+
+async def refresh_public(session: AsyncSession, owner_id: str) -> None:
+    """After a change that may add or remove the owner's last public grant (under the owner's
+    lock): their name keys enter or leave the partial index of public names. Writes nothing
+    when the flag is already right."""
+    now_public = _public_exists(owner_id)
+    await session.execute(
+        update(NameKeyRow)
+        .where(NameKeyRow.account_id == owner_id, NameKeyRow.public != now_public)
+        .values(public=now_public)
+    )
 
 
 async def insert_ignoring_duplicates(
@@ -156,29 +189,38 @@ async def relations_of(
     }
 
 
-async def public_owners_by_keys(
-    session: AsyncSession, prefixes: Collection[str], limit: int
-) -> list[str]:
-    """Owners with at least one public grant whose name keys start with one of ``prefixes``.
+async def public_names_by_keys(
+    session: AsyncSession,
+    prefixes: Collection[str],
+    limit: int,
+    *,
+    viewer_id: str,
+    phones: Collection[str],
+) -> dict[str, StoredName]:
+    """Up to ``limit`` public owners whose name keys start with one of ``prefixes``, with
+    their names; never the viewer, never an owner blocking one of ``phones``.
 
-    Range scans on the key index (``key >= p AND key < p + U+FFFF``) work the same on SQLite
-    and PostgreSQL, unlike LIKE.
+    Reads the partial index of public keys only (``ix_name_keys_public``): the cost follows
+    the matches, not the number of accounts or of public grants. Range scans (``key >= p AND
+    key < p + U+FFFF``) work the same on SQLite and PostgreSQL, unlike LIKE.
     """
     if not prefixes:
-        return []
+        return {}
     ranges = [NameKeyRow.key.between(p, p + "\uffff") for p in prefixes]
-    public_owners = (
-        select(EntryRow.owner_id)
-        .join(GrantRow, GrantRow.entry_id == EntryRow.id)
-        .where(GrantRow.audience == PUBLIC, GrantRow.level >= int(Level.CALLABLE))
-    )
-    query = (
+    matching = (
         select(NameKeyRow.account_id)
-        .where(or_(*ranges), NameKeyRow.account_id.in_(public_owners))
+        .where(or_(*ranges), NameKeyRow.public)
         .distinct()
         .limit(limit)
+        .scalar_subquery()
     )
-    return list(await session.scalars(query))
+    query = select(AccountRow.id, AccountRow.name, AccountRow.aliases, AccountRow.name_index)
+    query = query.where(AccountRow.id.in_(matching), AccountRow.id != viewer_id)
+    if phones:
+        blocking = select(BlockRow.owner_id).where(BlockRow.phone.in_(phones))
+        query = query.where(AccountRow.id.not_in(blocking))
+    rows = await session.execute(query)
+    return {a.id: StoredName(a.name, tuple(a.aliases or ()), a.name_index) for a in rows}
 
 
 async def publicly_callable_owners(session: AsyncSession, limit: int) -> list[str]:
@@ -259,12 +301,19 @@ def _shown() -> ColumnElement[bool]:
     )
 
 
+class StoredName(NamedTuple):
+    name: str
+    aliases: tuple[str, ...]
+    stored_index: str | None  # names.encode_index of name + aliases; None: not backfilled
+
+
 async def names_sharing_with(
     session: AsyncSession, phones: Collection[str], viewer_id: str
-) -> dict[str, tuple[str, tuple[str, ...]]]:
-    """Names of the owners whose circles hold one of ``phones`` and who grant that circle at
-    least one entry, blocks left out: one indexed join from the viewer's numbers. A pre-filter
-    for name lookup; ``policy.project`` still decides what the viewer gets."""
+) -> dict[str, StoredName]:
+    """Names (and stored name indexes) of the owners whose circles hold one of ``phones`` and
+    who grant that circle at least one entry, blocks left out: one indexed join from the
+    viewer's numbers. A pre-filter for name lookup; ``policy.project`` still decides what the
+    viewer gets."""
     if not phones:
         return {}
     blocking = select(BlockRow.owner_id).where(BlockRow.phone.in_(phones))
@@ -277,17 +326,11 @@ async def names_sharing_with(
     )
     # a semi-join, not DISTINCT: PostgreSQL cannot compare the JSON aliases column
     rows = await session.execute(
-        select(AccountRow.id, AccountRow.name, AccountRow.aliases).where(
+        select(AccountRow.id, AccountRow.name, AccountRow.aliases, AccountRow.name_index).where(
             AccountRow.id.in_(sharing), AccountRow.id != viewer_id, AccountRow.id.not_in(blocking)
         )
     )
-    return {a.id: (a.name, tuple(a.aliases or ())) for a in rows}
-
-
-async def blocked_by(session: AsyncSession, phones: Collection[str]) -> set[str]:
-    if not phones:
-        return set()
-    return set(await session.scalars(select(BlockRow.owner_id).where(BlockRow.phone.in_(phones))))
+    return {a.id: StoredName(a.name, tuple(a.aliases or ()), a.name_index) for a in rows}
 
 
 async def revisions(session: AsyncSession, account_ids: Collection[str]) -> dict[str, int]:
