@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from phonebook import names, policy
+from phonebook.audit import LookupAudit
 from phonebook.config import PhonebookConfig
 from phonebook.errors import NOT_FOUND_MESSAGE, InvalidInput, InvalidQuery, NotFound
 from phonebook.ids import as_utc, utcnow
@@ -71,10 +72,17 @@ class Directory:
         sessions: async_sessionmaker[AsyncSession],
         config: PhonebookConfig,
         guard: Guard,
+        audit: LookupAudit | None = None,
     ) -> None:
         self._sessions = sessions
         self._config = config
         self._guard = guard  # shared limits: per account, per verified number, per address
+        self._audit = audit or LookupAudit(sessions)
+
+    async def close(self, grace_s: float = 5.0) -> None:
+        """Write the lookup audit still queued (the composition root calls this on a graceful
+        stop, before the database pool is disposed)."""
+        await self._audit.close(grace_s)
 
     # -- the viewer's phonebook ------------------------------------------------------------
 
@@ -181,7 +189,7 @@ class Directory:
             phones = await queries.verified_phones(session, viewer_id)
         await self._guard.lookup(viewer_id, phones, address)
         prefixes = names.query_prefixes(text) if text else names.digits_prefixes(keys)
-        async with self._sessions.begin() as session:
+        async with self._sessions() as session:  # reads only: the audit is written apart
             # Precomputed keys only: the viewer's own contacts (an indexed join from their
             # numbers) and the public owners whose keys match (the partial index of public
             # keys); each with its stored name index, so nothing is re-derived per lookup.
@@ -215,17 +223,12 @@ class Directory:
                 )
                 is not None
             ]
-            if found:
-                at = utcnow()
-                await session.execute(
-                    insert(LookupRow),
-                    [
-                        {"owner_id": c.id, "viewer_id": viewer_id, "via": via, "at": at}
-                        for c in found
-                    ],
-                )
         if not found:
             raise NotFound(NOT_FOUND_MESSAGE)
+        at = utcnow()  # audited off the request path, in batches (phonebook/audit.py)
+        await self._audit.record(
+            [{"owner_id": c.id, "viewer_id": viewer_id, "via": via, "at": at} for c in found]
+        )
         return found
 
     def _check_query(self, name: str | None, digits: str | None) -> tuple[str, str]:
@@ -266,6 +269,7 @@ class Directory:
         return view
 
     async def lookups_of(self, owner_id: str, limit: int = 100) -> list[LookupRecord]:
+        await self._audit.flush()  # this process's queued lookups are shown too
         async with self._sessions() as session:
             rows = await session.execute(
                 select(LookupRow.viewer_id, AccountRow.name, LookupRow.via, LookupRow.at)

@@ -198,7 +198,8 @@ class Runtime:
 
     async def close(self, grace_s: float = 5.0) -> None:
         """Release everything, in order: AMI first (its last events and the calls it follows
-        are written to the database), then the speech workers, the database pool last."""
+        are written to the database), then the speech workers, the queued lookup audit, the
+        database pool last."""
         if self.ami is not None:
             await self.ami.close(events_grace_s=grace_s)
         if self.originator is not None:
@@ -207,6 +208,8 @@ class Runtime:
             self.spoken.close()
         if self.redis is not None:
             await self.redis.close()
+        # the lookup audit queued in memory: written before the pool it needs goes away
+        await self.phonebook.directory.close(grace_s)
         await self.engine.dispose()
 
 
