@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from typing import Any
 
 from sqlalchemy import insert
@@ -35,6 +36,17 @@ log = logging.getLogger(__name__)
 Row = dict[str, Any]
 MAX_ROWS = 1000
 RETRY_MAX_S = 5.0
+
+
+_writers: weakref.WeakSet[asyncio.Task[None]] = weakref.WeakSet()
+
+
+async def settle() -> None:
+    """Wait for every audit writer of this event loop to finish what it has (for tests that
+    build phonebooks without closing them, before they dispose of the engine)."""
+    loop = asyncio.get_running_loop()
+    mine = [t for t in list(_writers) if t.get_loop() is loop]
+    await asyncio.gather(*mine, return_exceptions=True)
 
 
 class LookupAudit:
@@ -71,6 +83,7 @@ class LookupAudit:
             changed.notify_all()
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._run(changed), name="lookup-audit")
+            _writers.add(self._task)
 
     async def flush(self) -> None:
         """Return once every row recorded so far is committed."""
@@ -91,9 +104,12 @@ class LookupAudit:
             await asyncio.gather(self._task, return_exceptions=True)
 
     async def _run(self, changed: asyncio.Condition) -> None:
+        # ends when nothing is pending (the next record starts another): no task idles between
+        # bursts, and a test's loop can close without one
         while True:
             async with changed:
-                await changed.wait_for(lambda: bool(self._pending))
+                if not self._pending:
+                    return
                 batch, self._pending = self._pending, []
             await self._write_retrying(batch)
             async with changed:

@@ -20,7 +20,7 @@ from phonebook.ids import as_utc, utcnow
 from phonebook.model import PUBLIC, Card, ContactView, EntryView, Relation
 from phonebook.phones import to_e164
 from phonebook.ratelimit import Guard
-from phonebook.store import queries
+from phonebook.store import queries, revisions
 from phonebook.store.tables import AccountRow, ExposureRow, LookupRow
 
 MAX_QUERY = 100
@@ -78,6 +78,7 @@ class Directory:
         self._config = config
         self._guard = guard  # shared limits: per account, per verified number, per address
         self._audit = audit or LookupAudit(sessions)
+        self._horizon = revisions.Horizon()  # sync tokens: see phonebook/store/revisions.py
 
     async def close(self, grace_s: float = 5.0) -> None:
         """Write the lookup audit still queued (the composition root calls this on a graceful
@@ -117,8 +118,9 @@ class Directory:
     async def phonebook(self, viewer_id: str, since: str | None = None) -> PhonebookPage:
         since_rev = _parse_token(since) if since is not None else None
         async with self._sessions.begin() as session:
-            # read the counter first: anything newer seen below is sent again next time
-            now = await queries.current_revision(session)
+            # the horizon first: everything at or below it is visible to the reads below, and
+            # anything newer they see is sent again next time (store/revisions.py)
+            horizon, latest = await self._horizon.read(session)
             contacts = await self._scope(session, viewer_id)
             exposed = set(
                 await session.scalars(
@@ -126,7 +128,7 @@ class Directory:
                 )
             )
             own = (await queries.revisions(session, [viewer_id])).get(viewer_id, 0)
-            full = since_rev is None or own > since_rev or since_rev > now
+            full = since_rev is None or own > since_rev or since_rev > latest
             gone = exposed - contacts.keys()
             if full:
                 changed = [view for view, _ in contacts.values()]
@@ -142,13 +144,15 @@ class Directory:
                     session, ExposureRow, [{"viewer_id": viewer_id, "owner_id": o} for o in new]
                 )
         changed.sort(key=lambda c: (c.name.casefold(), c.id))
-        return PhonebookPage(tuple(changed), tuple(removed), _token(now), full)
+        # never behind the client's own token: it already has everything up to there
+        token = horizon if since_rev is None or full else max(horizon, since_rev)
+        return PhonebookPage(tuple(changed), tuple(removed), _token(token), full)
 
     async def revision(self) -> int:
         """The store's change counter: every change to a card, circle, grant, block, name or
         verified number moves it. Anything derived from a phonebook is current while it holds."""
         async with self._sessions() as session:
-            return await queries.current_revision(session)
+            return (await self._horizon.read(session))[0]
 
     async def reachable_names(self, viewer_id: str, *, public: bool = False) -> list[str]:
         """Names and aliases of the viewer's contacts who can be called (with ``public``, also

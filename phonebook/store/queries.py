@@ -16,6 +16,7 @@ from phonebook.errors import Unauthenticated
 from phonebook.model import PUBLIC, Card, Entry, EntryKind, Level, Relation
 from phonebook.names import NameIndex
 from phonebook.store.engine import WRITE
+from phonebook.store.revisions import allocate
 from phonebook.store.tables import (
     AccountRow,
     Base,
@@ -26,13 +27,7 @@ from phonebook.store.tables import (
     MemberRow,
     NameKeyRow,
     PhoneRow,
-    RevisionCounter,
 )
-
-
-async def current_revision(session: AsyncSession) -> int:
-    value = await session.scalar(select(RevisionCounter.value).where(RevisionCounter.id == 1))
-    return int(value or 0)
 
 
 def _postgres(session: AsyncSession) -> bool:
@@ -53,7 +48,7 @@ async def lock_owner(session: AsyncSession, owner_id: str) -> None:
     SQLite: the transaction begins IMMEDIATE (the database's single write lock, before any
     read). PostgreSQL: the owner's account row is locked FOR NO KEY UPDATE, so writers to one
     owner queue while other owners, readers and foreign-key checks (KEY SHARE) go on.
-    Lock order everywhere: account rows, then the revision counter (see ``bump``)."""
+    Lock order everywhere: account rows in id order (see ``bump``)."""
     await begin_write(session)
     query = select(AccountRow.id).where(AccountRow.id == owner_id)
     if _postgres(session):
@@ -63,10 +58,13 @@ async def lock_owner(session: AsyncSession, owner_id: str) -> None:
 
 
 async def bump(session: AsyncSession, *account_ids: str) -> int:
-    """Give the accounts a new revision: their view changed for whoever sees them.
+    """Give the accounts a new revision: their view changed for whoever sees them. Returns it.
 
-    The accounts' rows are locked before the counter row (in id order), the same order as
-    ``lock_owner`` then ``bump``, so two writers never wait on each other in a cycle."""
+    On PostgreSQL the revision comes from a sequence, so writers do not queue on one row, and
+    revisions may commit out of order: sync tokens are horizons (``revisions.Horizon``), never
+    a revision returned here. The accounts' rows are locked in id order first (writers to
+    several accounts never wait on each other in a cycle; it also gives the transaction its id
+    before the revision is taken, which the horizon relies on)."""
     if _postgres(session):
         await session.execute(
             select(AccountRow.id)
@@ -74,17 +72,11 @@ async def bump(session: AsyncSession, *account_ids: str) -> int:
             .order_by(AccountRow.id)
             .with_for_update(key_share=True)
         )
-    revision = await session.scalar(
-        update(RevisionCounter)
-        .where(RevisionCounter.id == 1)
-        .values(value=RevisionCounter.value + 1)
-        .returning(RevisionCounter.value)
-    )
-    assert revision is not None
+    revision = await allocate(session)
     await session.execute(
         update(AccountRow).where(AccountRow.id.in_(account_ids)).values(revision=revision)
     )
-    return int(revision)
+    return revision
 
 
 async def replace_name_keys(session: AsyncSession, account_id: str, index: NameIndex) -> None:

@@ -1,4 +1,5 @@
-"""scale: precomputed name indexes, a partial index of public name keys
+"""scale: precomputed name indexes, a partial index of public name keys, and on PostgreSQL
+the revision sequence (phonebook/store/revisions.py)
 
 Revision ID: 0009
 Revises: 0007
@@ -43,6 +44,10 @@ def upgrade() -> None:
         postgresql_where=sa.text("public"),
     )
     _backfill_name_indexes()
+    if op.get_bind().dialect.name == "postgresql":
+        # CACHE 1 (the default) is required by the sync horizon; it goes on from the counter
+        op.execute("CREATE SEQUENCE revision_seq AS bigint MINVALUE 0 CACHE 1")
+        op.execute("SELECT setval('revision_seq', (SELECT value FROM revision_counter), true)")
 
 
 def _backfill_name_indexes() -> None:
@@ -81,6 +86,9 @@ def _backfill_name_indexes() -> None:
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("UPDATE revision_counter SET value = (SELECT last_value FROM revision_seq)")
+        op.execute("DROP SEQUENCE revision_seq")
     op.drop_index("ix_name_keys_public", table_name="name_keys")
     with op.batch_alter_table("name_keys") as batch_op:
         batch_op.drop_column("public")
