@@ -216,7 +216,8 @@ class Directory:
             ranked = [m.item for m in ranking.matches]
             relations = await queries.relations_of(session, phones, ranked)
             audiences = {PUBLIC}.union(*(r.circles for r in relations.values()))
-            cards = await queries.cards(session, ranked, audiences)
+            known = {o: (named[o].name, named[o].aliases) for o in ranked}
+            cards = await queries.cards(session, ranked, audiences, known)
             found = [
                 view
                 for owner in ranked

@@ -5,9 +5,21 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Exists, and_, delete, exists, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Exists,
+    and_,
+    delete,
+    exists,
+    insert,
+    null,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -159,22 +171,30 @@ async def verified_phones(session: AsyncSession, account_id: str) -> list[str]:
 async def relations_of(
     session: AsyncSession, phones: Collection[str], owner_ids: Collection[str] | None = None
 ) -> dict[str, Relation]:
-    """How the holder of ``phones`` stands to each owner who has them in a circle or blocks them."""
+    """How the holder of ``phones`` stands to each owner who has them in a circle or blocks them
+    (one round trip: circles and blocks in one UNION ALL)."""
     if not phones:
         return {}
-    circles: dict[str, set[str]] = defaultdict(set)
     circle_query = (
-        select(CircleRow.owner_id, CircleRow.id)
+        select(CircleRow.owner_id, CircleRow.id.label("circle"))
         .join(MemberRow, MemberRow.circle_id == CircleRow.id)
         .where(MemberRow.phone.in_(phones))
     )
-    block_query = select(BlockRow.owner_id).where(BlockRow.phone.in_(phones))
+    block_query = select(BlockRow.owner_id, null().label("circle")).where(
+        BlockRow.phone.in_(phones)
+    )
     if owner_ids is not None:
         circle_query = circle_query.where(CircleRow.owner_id.in_(owner_ids))
         block_query = block_query.where(BlockRow.owner_id.in_(owner_ids))
-    for owner_id, circle_id in await session.execute(circle_query):
-        circles[owner_id].add(circle_id)
-    blocked = set(await session.scalars(block_query))
+    circles: dict[str, set[str]] = defaultdict(set)
+    blocked: set[str] = set()
+    row: Any  # (owner_id, circle id or NULL for a block)
+    for row in await session.execute(union_all(circle_query, block_query)):
+        owner_id, circle_id = row[0], row[1]
+        if circle_id is None:
+            blocked.add(owner_id)
+        else:
+            circles[owner_id].add(circle_id)
     return {
         owner: Relation(circles=frozenset(circles.get(owner, ())), blocked=owner in blocked)
         for owner in circles.keys() | blocked
@@ -233,36 +253,47 @@ async def publicly_callable_owners(session: AsyncSession, limit: int) -> list[st
 
 
 async def cards(
-    session: AsyncSession, owner_ids: Collection[str], audiences: Collection[str] | None = None
+    session: AsyncSession,
+    owner_ids: Collection[str],
+    audiences: Collection[str] | None = None,
+    names: dict[str, tuple[str, tuple[str, ...]]] | None = None,
 ) -> dict[str, Card]:
-    """The cards of ``owner_ids``. With ``audiences``, only the grants that can matter."""
+    """The cards of ``owner_ids``. With ``audiences``, only the grants that can matter; with
+    ``names`` (owner → name, aliases, already read), no second read of the names."""
     if not owner_ids:
         return {}
-    names = await names_of(session, owner_ids)
-    # plain column rows, not ORM objects: this runs for every contact of a phonebook
-    entry_rows = (
-        await session.execute(
-            select(
-                EntryRow.id,
-                EntryRow.owner_id,
-                EntryRow.kind,
-                EntryRow.label,
-                EntryRow.value,
-                EntryRow.position,
-            ).where(EntryRow.owner_id.in_(owner_ids))
+    if names is None:
+        names = await names_of(session, owner_ids)
+    else:
+        wanted = set(owner_ids)
+        names = {o: n for o, n in names.items() if o in wanted}
+    # entries and their grants in one round trip; plain column rows, not ORM objects: this
+    # runs for every contact of a phonebook
+    on = GrantRow.entry_id == EntryRow.id
+    if audiences is not None:
+        on = and_(on, GrantRow.audience.in_(audiences))
+    rows = await session.execute(
+        select(
+            EntryRow.id,
+            EntryRow.owner_id,
+            EntryRow.kind,
+            EntryRow.label,
+            EntryRow.value,
+            EntryRow.position,
+            GrantRow.audience,
+            GrantRow.level,
         )
-    ).all()
+        .outerjoin(GrantRow, on)
+        .where(EntryRow.owner_id.in_(owner_ids))
+    )
     grants: dict[str, dict[str, Level]] = defaultdict(dict)
-    if entry_rows:
-        grant_query = select(GrantRow.entry_id, GrantRow.audience, GrantRow.level).where(
-            GrantRow.entry_id.in_([e.id for e in entry_rows])
-        )
-        if audiences is not None:
-            grant_query = grant_query.where(GrantRow.audience.in_(audiences))
-        for entry_id, audience, level in await session.execute(grant_query):
-            grants[entry_id][audience] = Level(level)
+    entry_rows: dict[str, Any] = {}
+    for e in rows:
+        entry_rows.setdefault(e.id, e)
+        if e.audience is not None:
+            grants[e.id][e.audience] = Level(e.level)
     entries: dict[str, list[Entry]] = defaultdict(list)
-    for e in entry_rows:
+    for e in entry_rows.values():
         entries[e.owner_id].append(
             Entry(e.id, EntryKind(e.kind), e.label, e.value, e.position, grants.get(e.id, {}))
         )
