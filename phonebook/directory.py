@@ -189,23 +189,18 @@ class Directory:
         so an absent name and an unshared one take the same path and give the same answer.
         """
         text, keys = self._check_query(name, digits)
-        async with self._sessions() as session:  # limits first, in their own transactions
-            phones = await queries.verified_phones(session, viewer_id)
-        await self._guard.lookup(viewer_id, phones, address)
         prefixes = names.query_prefixes(text) if text else names.digits_prefixes(keys)
-        async with self._sessions() as session:  # reads only: the audit is written apart
+        async with self._sessions() as session:
+            # reads only (the audit is written apart): no transaction of its own on PostgreSQL,
+            # each statement reads committed data as it would in READ COMMITTED; 4 round trips
+            await queries.read_only(session)
+            phones = await queries.verified_phones(session, viewer_id)
+            await self._guard.lookup(viewer_id, phones, address)  # limits in their own
             # Precomputed keys only: the viewer's own contacts (an indexed join from their
             # numbers) and the public owners whose keys match (the partial index of public
             # keys); each with its stored name index, so nothing is re-derived per lookup.
-            named = await queries.names_sharing_with(session, phones, viewer_id)
-            named.update(
-                await queries.public_names_by_keys(
-                    session,
-                    prefixes,
-                    self._config.public_candidates,
-                    viewer_id=viewer_id,
-                    phones=phones,
-                )
+            named = await queries.lookup_candidates(
+                session, phones, viewer_id, prefixes, self._config.public_candidates
             )
             candidates = [(owner, _stored_index(n)) for owner, n in named.items()]
             ranking = (

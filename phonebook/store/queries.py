@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import (
     ColumnElement,
     Exists,
+    Select,
     and_,
     delete,
     exists,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    union,
     union_all,
     update,
 )
@@ -50,6 +52,14 @@ async def begin_write(session: AsyncSession) -> None:
     """Begin the session's transaction as a write (IMMEDIATE on SQLite, see engine.WRITE).
     Must come before the session's first statement."""
     await session.connection(execution_options={WRITE: True})
+
+
+async def read_only(session: AsyncSession) -> None:
+    """A session that only reads: on PostgreSQL its statements run in autocommit, sparing
+    the BEGIN and ROLLBACK round trips; each statement sees what was committed when it began,
+    as in READ COMMITTED. Must come before the session's first statement."""
+    if _postgres(session):
+        await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
 async def lock_owner(session: AsyncSession, owner_id: str) -> None:
@@ -201,33 +211,47 @@ async def relations_of(
     }
 
 
-async def public_names_by_keys(
+async def lookup_candidates(
     session: AsyncSession,
-    prefixes: Collection[str],
-    limit: int,
-    *,
-    viewer_id: str,
     phones: Collection[str],
+    viewer_id: str,
+    prefixes: Collection[str],
+    public_limit: int,
 ) -> dict[str, StoredName]:
-    """Up to ``limit`` public owners whose name keys start with one of ``prefixes``, with
-    their names; never the viewer, never an owner blocking one of ``phones``.
+    """Who a lookup ranks, with their names and stored name indexes, in one round trip: the
+    owners whose circles hold one of ``phones`` and grant that circle at least one entry, plus
+    up to ``public_limit`` public owners whose name keys start with one of ``prefixes``; never
+    the viewer, never an owner blocking one of ``phones``. A pre-filter: ``policy.project``
+    still decides what the viewer gets.
 
-    Reads the partial index of public keys only (``ix_name_keys_public``): the cost follows
-    the matches, not the number of accounts or of public grants. Range scans (``key >= p AND
-    key < p + U+FFFF``) work the same on SQLite and PostgreSQL, unlike LIKE.
+    Public names come from the partial index of public keys only (``ix_name_keys_public``), so
+    the cost follows the matches, not the number of accounts or of public grants. Range scans
+    (``key >= p AND key < p + U+FFFF``) work the same on SQLite and PostgreSQL, unlike LIKE.
     """
-    if not prefixes:
+    owners: list[Select[Any]] = []
+    if phones:
+        owners.append(
+            select(EntryRow.owner_id)
+            .join(GrantRow, GrantRow.entry_id == EntryRow.id)
+            .join(CircleRow, CircleRow.id == GrantRow.audience)
+            .join(MemberRow, MemberRow.circle_id == CircleRow.id)
+            .where(MemberRow.phone.in_(phones), _shown())
+        )
+    if prefixes:
+        ranges = [NameKeyRow.key.between(p, p + "\uffff") for p in prefixes]
+        matching = (
+            select(NameKeyRow.account_id.label("owner_id"))
+            .where(or_(*ranges), NameKeyRow.public)
+            .distinct()
+            .limit(public_limit)
+            .subquery()
+        )
+        owners.append(select(matching.c.owner_id))  # a subquery: SQLite's UNION takes no LIMIT
+    if not owners:
         return {}
-    ranges = [NameKeyRow.key.between(p, p + "\uffff") for p in prefixes]
-    matching = (
-        select(NameKeyRow.account_id)
-        .where(or_(*ranges), NameKeyRow.public)
-        .distinct()
-        .limit(limit)
-        .scalar_subquery()
-    )
+    # a semi-join, not DISTINCT: PostgreSQL cannot compare the JSON aliases column
     query = select(AccountRow.id, AccountRow.name, AccountRow.aliases, AccountRow.name_index)
-    query = query.where(AccountRow.id.in_(matching), AccountRow.id != viewer_id)
+    query = query.where(AccountRow.id.in_(union(*owners)), AccountRow.id != viewer_id)
     if phones:
         blocking = select(BlockRow.owner_id).where(BlockRow.phone.in_(phones))
         query = query.where(AccountRow.id.not_in(blocking))
@@ -328,32 +352,6 @@ class StoredName(NamedTuple):
     name: str
     aliases: tuple[str, ...]
     stored_index: str | None  # names.encode_index of name + aliases; None: not backfilled
-
-
-async def names_sharing_with(
-    session: AsyncSession, phones: Collection[str], viewer_id: str
-) -> dict[str, StoredName]:
-    """Names (and stored name indexes) of the owners whose circles hold one of ``phones`` and
-    who grant that circle at least one entry, blocks left out: one indexed join from the
-    viewer's numbers. A pre-filter for name lookup; ``policy.project`` still decides what the
-    viewer gets."""
-    if not phones:
-        return {}
-    blocking = select(BlockRow.owner_id).where(BlockRow.phone.in_(phones))
-    sharing = (
-        select(EntryRow.owner_id)
-        .join(GrantRow, GrantRow.entry_id == EntryRow.id)
-        .join(CircleRow, CircleRow.id == GrantRow.audience)
-        .join(MemberRow, MemberRow.circle_id == CircleRow.id)
-        .where(MemberRow.phone.in_(phones), _shown())
-    )
-    # a semi-join, not DISTINCT: PostgreSQL cannot compare the JSON aliases column
-    rows = await session.execute(
-        select(AccountRow.id, AccountRow.name, AccountRow.aliases, AccountRow.name_index).where(
-            AccountRow.id.in_(sharing), AccountRow.id != viewer_id, AccountRow.id.not_in(blocking)
-        )
-    )
-    return {a.id: StoredName(a.name, tuple(a.aliases or ()), a.name_index) for a in rows}
 
 
 async def revisions(session: AsyncSession, account_ids: Collection[str]) -> dict[str, int]:
