@@ -306,8 +306,10 @@ class Directory:
     async def _one_contact(
         self, viewer_id: str, owner_id: str
     ) -> tuple[ContactView, Card, Relation]:
-        # that one owner's relation and card only, not the viewer's whole phonebook
+        # that one owner's relation and card only, not the viewer's whole phonebook; reads
+        # only, so no BEGIN/ROLLBACK round trips (each statement reads committed data)
         async with self._sessions() as session:
+            await queries.read_only(session)
             phones = await queries.verified_phones(session, viewer_id)
             relation = (await queries.relations_of(session, phones, [owner_id])).get(
                 owner_id, Relation()
