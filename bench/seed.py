@@ -70,7 +70,7 @@ def account_id(i: int) -> str:
 
 
 def phone(i: int) -> str:
-    return f"+1{2_000_000_000 + i}"
+    return f"+1202{2_000_000 + i}"  # bench_twilio and soak_agi derive callers' numbers so
 
 
 async def reset_postgres_database(admin_url: str, name: str) -> str:
