@@ -200,8 +200,10 @@ async def seed_postgres(url: str, gen: Generator) -> dict[str, float]:
         for _, definition in indexes:
             await conn.execute(definition)
         phases["indexes"] = time.perf_counter() - start - phases["copy"]
-        await conn.execute("ANALYZE")
-        phases["analyze"] = time.perf_counter() - start - phases["copy"] - phases["indexes"]
+        # as autovacuum would have by then: the visibility map lets index-only scans skip the
+        # table (the partial index of public name keys)
+        await conn.execute("VACUUM (ANALYZE)")
+        phases["vacuum analyze"] = time.perf_counter() - start - phases["copy"] - phases["indexes"]
     finally:
         await pool.close()
         await conn.close()

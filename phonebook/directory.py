@@ -200,7 +200,7 @@ class Directory:
             # numbers) and the public owners whose keys match (the partial index of public
             # keys); each with its stored name index, so nothing is re-derived per lookup.
             named = await queries.lookup_candidates(
-                session, phones, viewer_id, prefixes, self._config.public_candidates
+                session, phones, viewer_id, prefixes, self._config.public_matches
             )
             candidates = [(owner, _stored_index(n)) for owner, n in named.items()]
             ranking = (

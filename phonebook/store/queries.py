@@ -12,8 +12,10 @@ from sqlalchemy import (
     Exists,
     Select,
     and_,
+    case,
     delete,
     exists,
+    func,
     insert,
     null,
     or_,
@@ -238,11 +240,24 @@ async def lookup_candidates(
             .where(MemberRow.phone.in_(phones), _shown())
         )
     if prefixes:
-        ranges = [NameKeyRow.key.between(p, p + "\uffff") for p in prefixes]
+        # one range scan per prefix (UNION ALL, not OR: each can be an index-only scan of the
+        # partial index, where OR makes a bitmap scan visit the table for every match)
+        keys = union_all(
+            *(
+                select(NameKeyRow.key, NameKeyRow.account_id).where(
+                    NameKeyRow.key.between(p, p + "\uffff"), NameKeyRow.public
+                )
+                for p in prefixes
+            )
+        ).subquery()
+        # past the limit, owners with a key equal to a prefix (a whole word, the whole name)
+        # come before those whose keys only start with one: a common first name matches
+        # thousands of public people at a million accounts, and only the best few are fetched
+        exact = func.min(case((keys.c.key.in_(list(prefixes)), 0), else_=1))
         matching = (
-            select(NameKeyRow.account_id.label("owner_id"))
-            .where(or_(*ranges), NameKeyRow.public)
-            .distinct()
+            select(keys.c.account_id.label("owner_id"))
+            .group_by(keys.c.account_id)
+            .order_by(exact, keys.c.account_id)
             .limit(public_limit)
             .subquery()
         )
