@@ -190,12 +190,16 @@ class Directory:
         """
         text, keys = self._check_query(name, digits)
         prefixes = names.query_prefixes(text) if text else names.digits_prefixes(keys)
+        # reads only (the audit is written apart): no transaction of their own on PostgreSQL,
+        # each statement reads committed data as it would in READ COMMITTED; 4 round trips
         async with self._sessions() as session:
-            # reads only (the audit is written apart): no transaction of its own on PostgreSQL,
-            # each statement reads committed data as it would in READ COMMITTED; 4 round trips
             await queries.read_only(session)
             phones = await queries.verified_phones(session, viewer_id)
-            await self._guard.lookup(viewer_id, phones, address)  # limits in their own
+        # the limits, in their own transactions, holding no connection meanwhile (a lookup
+        # waiting for a second one while holding the first starves a busy pool)
+        await self._guard.lookup(viewer_id, phones, address)
+        async with self._sessions() as session:
+            await queries.read_only(session)
             # Precomputed keys only: the viewer's own contacts (an indexed join from their
             # numbers) and the public owners whose keys match (the partial index of public
             # keys); each with its stored name index, so nothing is re-derived per lookup.
