@@ -1,8 +1,12 @@
-"""Lookup latency with 1k / 100k / 1M accounts, in process and over HTTP, and /v1/lookup
-throughput against a bare FastAPI endpoint of the same shape, in one run.
+"""Lookup latency with 1k / 100k / 1M accounts (bench/seed.py: ~50 contacts each, 10 %
+public), in process, cold (queries never asked before in this process) and warm (asked again),
+and /v1/lookup over HTTP in one process against two baselines:
+(a) the framework ceiling: a bare FastAPI endpoint returning a constant body of the same shape;
+(b) the same app, middleware and bearer-token authentication as /v1/lookup, plus one indexed
+    primary-key SELECT (bench/baseline_app.py).
 
-    python bench/bench_lookup.py                  # 1k and 100k on SQLite and PostgreSQL
-    python bench/bench_lookup.py --sizes 1000000 --db postgres
+    python bench/bench_lookup.py                          # 1k and 100k on PostgreSQL
+    python bench/bench_lookup.py --sizes 1000000 --reuse  # a database seeded before, kept
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from api.auth import issue_token
 from api.config import ApiConfig
 from bench.seed import Seeded, reset_postgres_database
+from bench.spawn import spawn
 from phonebook.app import Phonebook
 from phonebook.config import PhonebookConfig
 from phonebook.errors import NotFound
@@ -35,7 +40,7 @@ from phonebook.names import keypad_digits, normalize
 from phonebook.store.engine import make_engine
 
 PG_ADMIN = os.environ.get(
-    "PHONEBRIDGE_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+    "PHONEBRIDGE_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 )
 SECRET = "bench-secret-" + "x" * 32
 
@@ -59,24 +64,28 @@ def misspell(name: str, rng: random.Random) -> str:
 
 
 def queries(s: Seeded, rng: random.Random) -> dict[str, list[tuple[str, dict[str, str]]]]:
-    """Query kinds → (viewer, query) pairs."""
+    """Query kinds → (viewer, query) pairs, each contact asked at most once."""
     out: dict[str, list[tuple[str, dict[str, str]]]] = {
         k: []
         for k in ("full name", "first name", "misspelt", "keypad", "public", "absent", "unshared")
     }
+    publics = list(s.public)
+    rng.shuffle(publics)
     for i, viewer in enumerate(s.viewers):
-        contact = rng.choice(s.contacts[viewer])
-        out["full name"].append((viewer, {"name": contact}))
-        out["first name"].append(
-            (viewer, {"name": contact.split()[0] if " " in contact else contact})
-        )
-        out["misspelt"].append((viewer, {"name": misspell(contact, rng)}))
-        last = normalize(contact).split()[-1]
-        digits = keypad_digits(last) if last.isascii() else keypad_digits(contact)
+        contacts = list(s.contacts[viewer])
+        rng.shuffle(contacts)
+        if len(contacts) < 4:
+            continue
+        full, first, wrong, keyed = contacts[:4]
+        out["full name"].append((viewer, {"name": full}))
+        out["first name"].append((viewer, {"name": first.split()[0] if " " in first else first}))
+        out["misspelt"].append((viewer, {"name": misspell(wrong, rng)}))
+        last = normalize(keyed).split()[-1]
+        digits = keypad_digits(last) if last.isascii() else keypad_digits(keyed)
         if len(digits) >= 3:
             out["keypad"].append((viewer, {"keys": digits}))
-        if s.public:
-            out["public"].append((viewer, {"name": rng.choice(s.public)}))
+        if publics:
+            out["public"].append((viewer, {"name": publics[i % len(publics)]}))
         out["absent"].append((viewer, {"name": f"Absent Person{i:05d}"}))
         out["unshared"].append((viewer, {"name": s.unshared[i % len(s.unshared)]}))
     return out
@@ -115,7 +124,10 @@ def start_server(argv: list[str], env: dict[str, str], port: int) -> subprocess.
 
 
 async def drive(
-    url: str, requests: list[tuple[dict[str, str], dict[str, str]]], concurrency: int
+    url: str,
+    requests: list[tuple[dict[str, str], dict[str, str]]],
+    concurrency: int,
+    path: str = "/v1/lookup",
 ) -> tuple[list[float], float]:
     """Send every (params, headers) request with ``concurrency`` in flight; latencies and req/s."""
     latencies: list[float] = []
@@ -126,7 +138,7 @@ async def drive(
             while queue:
                 params, headers = queue.pop()
                 start = time.perf_counter()
-                r = await client.get("/v1/lookup", params=params, headers=headers)
+                r = await client.get(path, params=params, headers=headers)
                 latencies.append(time.perf_counter() - start)
                 assert r.status_code in (200, 404), r.text
 
@@ -155,6 +167,7 @@ async def over_http(
         "PHONEBRIDGE_DATABASE_URL": url,
         "PHONEBRIDGE_SECRET_KEY": SECRET,
         "PHONEBRIDGE_LOOKUPS_PER_MINUTE": "0",
+        "PHONEBRIDGE_LOOKUPS_PER_ADDRESS_PER_MINUTE": "0",
         "PHONEBRIDGE_AUTO_MIGRATE": "false",
         "PHONEBRIDGE_LOG_LEVEL": "warning",
         "PHONEBRIDGE_AGI_PORT": str(free_port()),
@@ -168,6 +181,16 @@ async def over_http(
         await drive(f"http://127.0.0.1:{port}", requests[:100], concurrency)  # warm up
         results["phonebridge /v1/lookup"] = await drive(
             f"http://127.0.0.1:{port}", requests, concurrency
+        )
+    finally:
+        proc.terminate()
+        proc.wait()
+    proc, port = spawn("bench.baseline_app", env=env)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        await drive(base, requests[:100], concurrency, "/bench/pk")
+        results["(b) same auth + 1 PK SELECT"] = await drive(
+            base, requests, concurrency, "/bench/pk"
         )
     finally:
         proc.terminate()
@@ -189,7 +212,7 @@ async def over_http(
     )
     try:
         await drive(f"http://127.0.0.1:{port}", requests[:100], concurrency)
-        results["bare FastAPI, same shape"] = await drive(
+        results["(a) bare FastAPI constant"] = await drive(
             f"http://127.0.0.1:{port}", requests, concurrency
         )
     finally:
@@ -198,67 +221,82 @@ async def over_http(
     return results
 
 
-def seed_elsewhere(url: str, size: int) -> Seeded:
+def seed_elsewhere(url: str, size: int, out: str) -> Seeded:
     """Seed in a subprocess: this process stays as lean as a serving one."""
     import json
 
-    with tempfile.NamedTemporaryFile(suffix=".json") as out:
-        root = str(Path(__file__).resolve().parents[1])
-        subprocess.run(
-            [sys.executable, "-m", "bench.seed", url, str(size), out.name], cwd=root, check=True
-        )
-        with open(out.name) as f:
-            return Seeded(**json.load(f))
+    root = str(Path(__file__).resolve().parents[1])
+    subprocess.run([sys.executable, "-m", "bench.seed", url, str(size), out], cwd=root, check=True)
+    with open(out) as f:
+        return Seeded(**json.load(f))
+
+
+def load() -> str:
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 async def run(db: str, size: int, args: argparse.Namespace) -> None:
+    import json
+
+    described = f"{tempfile.gettempdir()}/phonebridge_bench_{size}.json"
     if db == "sqlite":
         folder = tempfile.mkdtemp(prefix="pb-bench-")
         url = f"sqlite+aiosqlite:///{folder}/bench.db"
+        seeded = seed_elsewhere(url, size, described)
+    elif args.reuse and os.path.exists(described):
+        url = PG_ADMIN.rsplit("/", 1)[0] + f"/phonebridge_bench_{size}"
+        with open(described) as f:
+            seeded = Seeded(**json.load(f))
     else:
-        url = await reset_postgres_database(PG_ADMIN, "phonebridge_bench")
-    seeded = seed_elsewhere(url, size)
+        url = await reset_postgres_database(PG_ADMIN, f"phonebridge_bench_{size}")
+        seeded = seed_elsewhere(url, size, described)
     print(
         f"\n== {db}, {size:,} accounts: seeded {seeded.rows:,} rows in {seeded.seconds:.1f} s "
-        f"({seeded.rows / seeded.seconds:,.0f} rows/s)"
+        f"({seeded.rows / seeded.seconds:,.0f} rows/s; {seeded.phases}); {load()}"
     )
     qs = queries(seeded, random.Random(11))
     engine = make_engine(url)
     pb = Phonebook.build(engine, PhonebookConfig(lookups_per_minute=0))
-    await in_process(pb, qs, 1)  # warm caches (name indexes, connections)
-    times = await in_process(pb, qs, args.rounds)
+    with contextlib.suppress(NotFound):  # opens a pooled connection; a name in no query
+        await pb.directory.lookup(seeded.viewers[0], name="Warmup Nobody")
+    cold = await in_process(pb, qs, 1)  # each query asked for the first time in this process
+    warm = await in_process(pb, qs, args.rounds)
+    if hasattr(pb.directory, "close"):  # older code (A/B runs) writes its audit inline
+        await pb.directory.close()
     await engine.dispose()
-    print("in process (Directory.lookup), per query kind:")
-    for kind, samples in times.items():
-        print(f"  {kind:<11} {fmt(samples)}   (n={len(samples)})")
-    print(f"  {'all':<11} {fmt([t for v in times.values() for t in v])}")
-    absent, unshared = statistics.median(times["absent"]), statistics.median(times["unshared"])
+    print("in process (Directory.lookup), per query kind:   cold | warm")
+    for kind in qs:
+        print(f"  {kind:<11} {fmt(cold[kind])} | {fmt(warm[kind])}   (n={len(cold[kind])})")
+    every = [t for v in cold.values() for t in v], [t for v in warm.values() for t in v]
+    print(f"  {'all':<11} {fmt(every[0])} | {fmt(every[1])}")
+    absent, unshared = statistics.median(warm["absent"]), statistics.median(warm["unshared"])
     print(
         f"  not-found timing, absent vs unshared: {absent * 1e3:.2f} ms vs {unshared * 1e3:.2f} ms"
     )
     if args.http:
         results = await over_http(url, seeded, qs, args.requests, args.concurrency)
         print(
-            f"over HTTP (uvicorn, 1 process, {args.concurrency} in flight, "
-            f"{args.requests} requests):"
+            f"over HTTP (uvicorn, 1 process each, {args.concurrency} in flight, "
+            f"{args.requests} requests; {load()}):"
         )
         for label, (samples, rps) in results.items():
-            print(f"  {label:<25} {fmt(samples)}   {rps:8.0f} req/s")
-        ours, bare = results["phonebridge /v1/lookup"][1], results["bare FastAPI, same shape"][1]
-        print(f"  throughput ratio phonebridge / bare: {ours / bare:.2f}")
+            print(f"  {label:<28} {fmt(samples)}   {rps:8.0f} req/s")
+        ours = results["phonebridge /v1/lookup"][1]
+        for label in ("(a) bare FastAPI constant", "(b) same auth + 1 PK SELECT"):
+            print(f"  /v1/lookup throughput / {label}: {ours / results[label][1]:.2f}")
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="1000,100000", help="comma-separated account counts")
-    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
-    parser.add_argument(
-        "--rounds", type=int, default=3, help="passes over the query set in process"
-    )
-    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="postgres")
+    parser.add_argument("--rounds", type=int, default=2, help="warm passes over the query set")
+    parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--no-http", dest="http", action="store_false")
+    parser.add_argument("--reuse", action="store_true", help="keep a database seeded before")
     args = parser.parse_args()
+    print("command: python " + " ".join(sys.argv))
     dbs = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     for size in (int(s) for s in args.sizes.split(",")):
         for db in dbs:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from phonebook import numbers, validate
+from phonebook import names, numbers, validate
 from phonebook.config import PhonebookConfig
 from phonebook.errors import NotFound, Unauthenticated
 from phonebook.passwords import DUMMY_HASH, hash_password, verify_password
@@ -158,9 +158,8 @@ class Accounts:
                 account.name = validate.name(name)
             if aliases is not None:
                 account.aliases = list(validate.aliases(aliases))
-            await queries.replace_name_keys(
-                session, account_id, numbers.keys(account.name, tuple(account.aliases))
-            )
+            index = names.index_name(account.name, tuple(account.aliases))
+            await queries.replace_name_keys(session, account_id, index)
             await changes.bump(session, account_id)
             profile = await load_profile(session, account_id, self._config.claim_hours)
         if name is not None:

@@ -17,7 +17,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from phonebook import numbers, validate
+from phonebook import names, numbers, validate
 from phonebook.accounts import Profile, load_profile
 from phonebook.config import PhonebookConfig
 from phonebook.errors import InvalidPhone, Unauthenticated
@@ -199,8 +199,8 @@ class Callers:
                     account.name = name
                     account.password_hash = password_hash
                     await session.delete(claim)
-                    keys = numbers.keys(name, ())
-                    await queries.replace_name_keys(session, account.id, keys)
+                    index = names.index_name(name)
+                    await queries.replace_name_keys(session, account.id, index)
                     await changes.bump(session, account.id)
                     profile = await load_profile(session, account.id, self._config.claim_hours)
                     break

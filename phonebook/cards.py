@@ -72,6 +72,9 @@ class Cards:
             for audience, level in levels.items():
                 if level != Level.HIDDEN:
                     session.add(GrantRow(entry_id=entry_id, audience=audience, level=int(level)))
+            if levels.get(PUBLIC, Level.HIDDEN) != Level.HIDDEN:
+                await session.flush()
+                await queries.refresh_public(session, owner_id)
             await changes.bump(session, owner_id)
             return await _entry(session, owner_id, entry_id)
 
@@ -117,6 +120,8 @@ class Cards:
             await queries.lock_owner(session, owner_id)
             row = await _own_entry(session, owner_id, entry_id)
             await session.delete(row)
+            await session.flush()
+            await queries.refresh_public(session, owner_id)  # it may have been the public one
             await changes.bump(session, owner_id)
 
     async def set_grant(self, owner_id: str, entry_id: str, audience: str, level: str) -> Entry:
@@ -139,6 +144,8 @@ class Cards:
                     {"entry_id": entry_id, "audience": audience, "level": int(parsed)},
                     keys=["entry_id", "audience"],
                 )
+            if audience == PUBLIC:
+                await queries.refresh_public(session, owner_id)
             await changes.bump(session, owner_id)
             return await _entry(session, owner_id, entry_id)
 

@@ -12,7 +12,10 @@ class PhonebookConfig:
     lookups_per_minute: int = 30
     min_query_chars: int = 2
     min_query_digits: int = 3
-    public_candidates: int = 500  # public owners considered per lookup, found by name-key index
+    public_candidates: int = 500  # public names in a caller's speech grammar
+    # public owners a lookup ranks (whole-word matches first), found by the partial index of
+    # public name keys; fetching them is most of a lookup's cost at 1M accounts
+    public_matches: int = 100
     claim_hours: float = 24.0  # an unverified claim on a number expires after this
     # the access number (E.164) that dial-through codes are typed into after it answers;
     # empty: contacts' hidden-but-callable phones are left out of vCards altogether

@@ -9,17 +9,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from phonebook import names, policy
+from phonebook.audit import LookupAudit
 from phonebook.config import PhonebookConfig
 from phonebook.errors import NOT_FOUND_MESSAGE, InvalidInput, InvalidQuery, NotFound
 from phonebook.ids import as_utc, utcnow
 from phonebook.model import PUBLIC, Card, ContactView, EntryView, Relation
 from phonebook.phones import to_e164
 from phonebook.ratelimit import Guard
-from phonebook.store import queries
+from phonebook.store import queries, revisions
 from phonebook.store.tables import AccountRow, ExposureRow, LookupRow
 
 MAX_QUERY = 100
@@ -42,10 +43,17 @@ class LookupRecord:
     at: datetime
 
 
-@lru_cache(maxsize=200_000)
-def _index(name: str, aliases: tuple[str, ...]) -> names.NameIndex:
-    # names change rarely and indexing (pinyin, phonetics) is the costly part of a lookup
-    return names.index_name(name, aliases)
+@lru_cache(maxsize=100_000)
+def _decoded(name: str, stored: str) -> names.NameIndex:
+    return names.decode_index(name, stored)
+
+
+def _stored_index(stored: queries.StoredName) -> names.NameIndex:
+    """The name index written with the name (``replace_name_keys``); derived here only for a
+    row no migration or write has given one yet."""
+    if stored.stored_index is not None:
+        return _decoded(stored.name, stored.stored_index)
+    return names.index_name(stored.name, stored.aliases)
 
 
 def token(revision: int) -> str:
@@ -64,10 +72,18 @@ class Directory:
         sessions: async_sessionmaker[AsyncSession],
         config: PhonebookConfig,
         guard: Guard,
+        audit: LookupAudit | None = None,
     ) -> None:
         self._sessions = sessions
         self._config = config
         self._guard = guard  # shared limits: per account, per verified number, per address
+        self._audit = audit or LookupAudit(sessions)
+        self._horizon = revisions.Horizon()  # sync tokens: see phonebook/store/revisions.py
+
+    async def close(self, grace_s: float = 5.0) -> None:
+        """Write the lookup audit still queued (the composition root calls this on a graceful
+        stop, before the database pool is disposed)."""
+        await self._audit.close(grace_s)
 
     # -- the viewer's phonebook ------------------------------------------------------------
 
@@ -102,8 +118,9 @@ class Directory:
     async def phonebook(self, viewer_id: str, since: str | None = None) -> PhonebookPage:
         since_rev = _parse_token(since) if since is not None else None
         async with self._sessions.begin() as session:
-            # read the counter first: anything newer seen below is sent again next time
-            now = await queries.current_revision(session)
+            # the horizon first: everything at or below it is visible to the reads below, and
+            # anything newer they see is sent again next time (store/revisions.py)
+            horizon, latest = await self._horizon.read(session)
             contacts = await self._scope(session, viewer_id)
             exposed = set(
                 await session.scalars(
@@ -111,7 +128,7 @@ class Directory:
                 )
             )
             own = (await queries.revisions(session, [viewer_id])).get(viewer_id, 0)
-            full = since_rev is None or own > since_rev or since_rev > now
+            full = since_rev is None or own > since_rev or since_rev > latest
             gone = exposed - contacts.keys()
             if full:
                 changed = [view for view, _ in contacts.values()]
@@ -127,7 +144,9 @@ class Directory:
                     session, ExposureRow, [{"viewer_id": viewer_id, "owner_id": o} for o in new]
                 )
         changed.sort(key=lambda c: (c.name.casefold(), c.id))
-        return PhonebookPage(tuple(changed), tuple(removed), token(now), full)
+        # never behind the client's own token: it already has everything up to there
+        mark = horizon if since_rev is None or full else max(horizon, since_rev)
+        return PhonebookPage(tuple(changed), tuple(removed), token(mark), full)
 
     async def snapshot(self, viewer_id: str) -> tuple[int, dict[str, ContactView]]:
         """The revision and the viewer's whole phonebook at it, recorded as told (so a later
@@ -143,15 +162,21 @@ class Directory:
     async def snapshot_in(
         self, session: AsyncSession, viewer_id: str
     ) -> tuple[int, dict[str, ContactView]]:
-        now = await queries.current_revision(session)  # first, as in ``phonebook``
+        now = await self.horizon_in(session)  # first, as in ``phonebook``
         contacts = await self._scope(session, viewer_id)
         return now, {owner: view for owner, (view, _) in contacts.items()}
+
+    async def horizon_in(self, session: AsyncSession) -> int:
+        """The sync horizon (store/revisions.py): every change at or below it is visible to
+        ``session``'s later statements. Push streams advance by it, never by the latest
+        revision, which on PostgreSQL may still be uncommitted behind an earlier one."""
+        return (await self._horizon.read(session))[0]
 
     async def revision(self) -> int:
         """The store's change counter: every change to a card, circle, grant, block, name or
         verified number moves it. Anything derived from a phonebook is current while it holds."""
         async with self._sessions() as session:
-            return await queries.current_revision(session)
+            return (await self._horizon.read(session))[0]
 
     async def reachable_names(self, viewer_id: str, *, public: bool = False) -> list[str]:
         """Names and aliases of the viewer's contacts who can be called (with ``public``, also
@@ -193,21 +218,24 @@ class Directory:
         so an absent name and an unshared one take the same path and give the same answer.
         """
         text, keys = self._check_query(name, digits)
-        async with self._sessions() as session:  # limits first, in their own transactions
-            numbers = await queries.verified_phones(session, viewer_id)
-        await self._guard.lookup(viewer_id, numbers, address)
         prefixes = names.query_prefixes(text) if text else names.digits_prefixes(keys)
-        async with self._sessions.begin() as session:
-            public = await queries.public_owners_by_keys(
-                session, prefixes, self._config.public_candidates
-            )
-            # names first, among owners who share something; cards only for the matches
+        # reads only (the audit is written apart): no transaction of their own on PostgreSQL,
+        # each statement reads committed data as it would in READ COMMITTED; 4 round trips
+        async with self._sessions() as session:
+            await queries.read_only(session)
             phones = await queries.verified_phones(session, viewer_id)
-            named = await queries.names_sharing_with(session, phones, viewer_id)
-            blocked = await queries.blocked_by(session, phones)
-            others = [o for o in public if o not in named and o not in blocked and o != viewer_id]
-            named.update(await queries.names_of(session, others))
-            candidates = [(owner, _index(n, aliases)) for owner, (n, aliases) in named.items()]
+        # the limits, in their own transactions, holding no connection meanwhile (a lookup
+        # waiting for a second one while holding the first starves a busy pool)
+        await self._guard.lookup(viewer_id, phones, address)
+        async with self._sessions() as session:
+            await queries.read_only(session)
+            # Precomputed keys only: the viewer's own contacts (an indexed join from their
+            # numbers) and the public owners whose keys match (the partial index of public
+            # keys); each with its stored name index, so nothing is re-derived per lookup.
+            named = await queries.lookup_candidates(
+                session, phones, viewer_id, prefixes, self._config.public_matches
+            )
+            candidates = [(owner, _stored_index(n)) for owner, n in named.items()]
             ranking = (
                 names.rank_text(text, candidates, limit=limit)
                 if text
@@ -216,7 +244,8 @@ class Directory:
             ranked = [m.item for m in ranking.matches]
             relations = await queries.relations_of(session, phones, ranked)
             audiences = {PUBLIC}.union(*(r.circles for r in relations.values()))
-            cards = await queries.cards(session, ranked, audiences)
+            known = {o: (named[o].name, named[o].aliases) for o in ranked}
+            cards = await queries.cards(session, ranked, audiences, known)
             found = [
                 view
                 for owner in ranked
@@ -227,10 +256,10 @@ class Directory:
                 )
                 is not None
             ]
-            if found and audit:
-                await _record(session, viewer_id, [c.id for c in found], via)
         if not found:
             raise NotFound(NOT_FOUND_MESSAGE)
+        if audit:  # off the request path, in batches (phonebook/audit.py)
+            await self._record(viewer_id, [c.id for c in found], via)
         return found
 
     def _check_query(self, name: str | None, digits: str | None) -> tuple[str, str]:
@@ -272,11 +301,15 @@ class Directory:
 
     async def record_lookups(self, viewer_id: str, owner_ids: Sequence[str], via: str) -> None:
         """Record that the viewer was offered these contacts (a lookup made with audit=False)."""
-        if owner_ids:
-            async with self._sessions.begin() as session:
-                await _record(session, viewer_id, list(dict.fromkeys(owner_ids)), via)
+        await self._record(viewer_id, list(dict.fromkeys(owner_ids)), via)
+
+    async def _record(self, viewer_id: str, owner_ids: list[str], via: str) -> None:
+        at = utcnow()
+        rows = [{"owner_id": o, "viewer_id": viewer_id, "via": via, "at": at} for o in owner_ids]
+        await self._audit.record(rows)
 
     async def lookups_of(self, owner_id: str, limit: int = 100) -> list[LookupRecord]:
+        await self._audit.flush()  # this process's queued lookups are shown too
         async with self._sessions() as session:
             rows = await session.execute(
                 select(LookupRow.viewer_id, AccountRow.name, LookupRow.via, LookupRow.at)
@@ -313,8 +346,10 @@ class Directory:
     async def _one_contact(
         self, viewer_id: str, owner_id: str
     ) -> tuple[ContactView, Card, Relation]:
-        # that one owner's relation and card only, not the viewer's whole phonebook
+        # that one owner's relation and card only, not the viewer's whole phonebook; reads
+        # only, so no BEGIN/ROLLBACK round trips (each statement reads committed data)
         async with self._sessions() as session:
+            await queries.read_only(session)
             phones = await queries.verified_phones(session, viewer_id)
             relation = (await queries.relations_of(session, phones, [owner_id])).get(
                 owner_id, Relation()
@@ -335,9 +370,3 @@ class Directory:
         if number is None:
             raise NotFound(NOT_FOUND_MESSAGE)
         return number
-
-
-async def _record(session: AsyncSession, viewer_id: str, owner_ids: list[str], via: str) -> None:
-    at = utcnow()
-    rows = [{"owner_id": o, "viewer_id": viewer_id, "via": via, "at": at} for o in owner_ids]
-    await session.execute(insert(LookupRow), rows)

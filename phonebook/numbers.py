@@ -52,10 +52,6 @@ async def claimants(session: AsyncSession, e164: str, claim_hours: float) -> lis
     return list(rows)
 
 
-def keys(name: str, aliases: tuple[str, ...]) -> frozenset[str]:
-    return names.search_keys(names.index_name(name, aliases))
-
-
 async def create_account(
     session: AsyncSession,
     name: str,
@@ -83,7 +79,7 @@ async def create_account(
     )
     session.add(PhoneRow(e164=e164, account_id=account_id, verified=False, claimed_at=utcnow()))
     await session.flush()
-    await queries.replace_name_keys(session, account_id, keys(name, ()))
+    await queries.replace_name_keys(session, account_id, names.index_name(name))
     await changes.bump(session, account_id)
     if verified:
         await bind(session, account_id, e164, via="register")

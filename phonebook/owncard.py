@@ -12,7 +12,7 @@ from collections.abc import Callable
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from phonebook import numbers, vcard
+from phonebook import names, vcard
 from phonebook.config import PhonebookConfig
 from phonebook.errors import Unauthenticated
 from phonebook.ids import new_id
@@ -48,7 +48,7 @@ class OwnCard:
                 raise Unauthenticated("This account no longer exists.")
             account.name, account.aliases = imported.name, list(imported.aliases)
             await queries.replace_name_keys(
-                session, owner_id, numbers.keys(imported.name, imported.aliases)
+                session, owner_id, names.index_name(imported.name, tuple(imported.aliases))
             )
             rows = list(
                 await session.scalars(select(EntryRow).where(EntryRow.owner_id == owner_id))
@@ -67,6 +67,7 @@ class OwnCard:
             if gone:
                 await session.execute(delete(EntryRow).where(EntryRow.id.in_(gone)))
             await session.flush()
+            await queries.refresh_public(session, owner_id)  # a public entry may be gone
             await changes.bump(session, owner_id)
             card = (await queries.cards(session, [owner_id]))[owner_id]
         self._named(imported.name)

@@ -136,7 +136,7 @@ class PushHub:
         async with self._lock:
             if self._task is None:
                 async with self._sessions() as session:
-                    self._seen = await queries.current_revision(session)
+                    self._seen = await self._directory.horizon_in(session)
                 self._inbox = Inbox(self._feed)
                 self._task = asyncio.create_task(self._run(self._inbox))
                 self._sweeper = asyncio.create_task(self._sweep_periodically())
@@ -213,8 +213,8 @@ class PushHub:
 
     async def _batch(self) -> None:
         async with self._sessions() as session:
-            # the counter first: whatever commits after it has a higher revision
-            now = await queries.current_revision(session)
+            # the horizon first: every change at or below it is visible to the reads below
+            now = await self._directory.horizon_in(session)
             if now <= self._seen or not self._streams:
                 self._seen = max(now, self._seen)
                 return

@@ -124,14 +124,16 @@ class Runtime:
 
     async def close(self, grace_s: float = 5.0) -> None:
         """Release everything, in order: the provider first (AMI's last events and the calls
-        it follows are written to the database, then the speech workers), the push streams and the
-        feed listener, the database pool last."""
+        it follows are written to the database, then the speech workers), the push streams, the feed
+        listener and the queued lookup audit, the database pool last."""
         await self.provider.close(grace_s)
         if self.redis is not None:
             await self.redis.close()
         await self.phonebook.push.aclose()
         if self.feed_listener is not None:
             await self.feed_listener.close()
+        # the lookup audit queued in memory: written before the pool it needs goes away
+        await self.phonebook.directory.close(grace_s)
         await self.engine.dispose()
 
 

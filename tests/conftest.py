@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from phonebook import audit
 from phonebook.app import Phonebook
 from phonebook.config import PhonebookConfig
 from phonebook.store.engine import is_sqlite, make_engine
@@ -63,6 +64,7 @@ async def engine(
     engine = make_engine(url)
     await _empty(engine, url)
     yield engine
+    await audit.settle()  # lookup audit rows still being written (phonebook/audit.py)
     await engine.dispose()
 
 

@@ -21,13 +21,15 @@ from phonebook.names.keypad import keypad_digits
 from phonebook.names.keys import digits_prefixes, query_prefixes, search_keys
 from phonebook.names.normalizing import has_han, normalize, query_length, strip_filler
 from phonebook.names.ranking import Ranking, Scored, rank_digits, rank_text
-from phonebook.names.spellings import NameIndex, index_name
+from phonebook.names.spellings import NameIndex, decode_index, encode_index, index_name
 
 __all__ = [
     "NameIndex",
     "Ranking",
     "Scored",
+    "decode_index",
     "digits_prefixes",
+    "encode_index",
     "has_han",
     "index_name",
     "keypad_digits",

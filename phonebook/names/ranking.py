@@ -83,10 +83,13 @@ def rank_text(
     queries = query_spellings(query)
     if not queries:
         return Ranking("none", ())
+    # many people share a name (and, read from the store, its NameIndex object): score each
+    # index once per query
+    seen: dict[int, _Hit | None] = {}
     found = [
         (Scored(item, hit.score, hit.reason), index.display)
         for item, index in candidates
-        if (hit := _text_hit(norm_query, queries, index)) is not None
+        if (hit := _once(seen, index, lambda i: _text_hit(norm_query, queries, i))) is not None
     ]
     return _decide(found, len("".join(queries[0])), limit)
 
@@ -98,12 +101,23 @@ def rank_digits(
     cleaned = clean_digits(digits)
     if not cleaned:
         return Ranking("none", ())
+    seen: dict[int, _Hit | None] = {}
     found = [
         (Scored(item, hit.score, hit.reason), index.display)
         for item, index in candidates
-        if (hit := _digits_hit(cleaned, index)) is not None
+        if (hit := _once(seen, index, lambda i: _digits_hit(cleaned, i))) is not None
     ]
     return _decide(found, len(cleaned.replace("0", "")), limit)
+
+
+def _once(
+    seen: dict[int, _Hit | None], index: NameIndex, score: Callable[[NameIndex], _Hit | None]
+) -> _Hit | None:
+    # keyed by identity: the candidates (and so every index) live until the ranking returns
+    key = id(index)
+    if key not in seen:
+        seen[key] = score(index)
+    return seen[key]
 
 
 def _decide(found: list[tuple[Scored[T], str]], query_len: int, limit: int) -> Ranking[T]:

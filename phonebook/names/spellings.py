@@ -11,6 +11,7 @@ code, and unlike Soundex it does not pin the first letter, which suits speech tr
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -75,6 +76,22 @@ def phonetic_code(token: str) -> str:
     if not ASCII_WORD.fullmatch(token):
         return ""
     return str(jellyfish.metaphone(token))
+
+
+def encode_index(index: NameIndex) -> str:
+    """The index as stored next to the name (``accounts.name_index``): computed once per name
+    change, so a lookup ranks without re-deriving pinyin or phonetic codes."""
+    return json.dumps(
+        {"s": [list(s) for s in index.spellings], "p": sorted(index.phonetic)},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def decode_index(display_name: str, stored: str) -> NameIndex:
+    data = json.loads(stored)
+    spellings = tuple(tuple(str(t) for t in s) for s in data["s"])
+    return NameIndex(display_name, spellings, frozenset(str(c) for c in data["p"]))
 
 
 def _nickname_with_surname(alias: str, own: tuple[tuple[Spelling, Source], ...]) -> list[Spelling]:

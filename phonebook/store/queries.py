@@ -4,15 +4,35 @@ caller's session: the use case owns the transaction."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, and_, delete, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Exists,
+    Select,
+    and_,
+    case,
+    delete,
+    exists,
+    func,
+    insert,
+    null,
+    or_,
+    select,
+    union,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from phonebook import names
 from phonebook.errors import Unauthenticated
 from phonebook.model import PUBLIC, Card, Entry, EntryKind, Level, Relation
+from phonebook.names import NameIndex
 from phonebook.store.engine import WRITE
+from phonebook.store.revisions import allocate
 from phonebook.store.tables import (
     AccountRow,
     Base,
@@ -23,13 +43,7 @@ from phonebook.store.tables import (
     MemberRow,
     NameKeyRow,
     PhoneRow,
-    RevisionCounter,
 )
-
-
-async def current_revision(session: AsyncSession) -> int:
-    value = await session.scalar(select(RevisionCounter.value).where(RevisionCounter.id == 1))
-    return int(value or 0)
 
 
 def _postgres(session: AsyncSession) -> bool:
@@ -42,6 +56,14 @@ async def begin_write(session: AsyncSession) -> None:
     await session.connection(execution_options={WRITE: True})
 
 
+async def read_only(session: AsyncSession) -> None:
+    """A session that only reads: on PostgreSQL its statements run in autocommit, sparing
+    the BEGIN and ROLLBACK round trips; each statement sees what was committed when it began,
+    as in READ COMMITTED. Must come before the session's first statement."""
+    if _postgres(session):
+        await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 async def lock_owner(session: AsyncSession, owner_id: str) -> None:
     """Start a write to ``owner_id``'s own data (card, circles, blocks, names) so that no other
     write to it can interleave: what the use case reads (counts, positions, existence) stays
@@ -50,7 +72,7 @@ async def lock_owner(session: AsyncSession, owner_id: str) -> None:
     SQLite: the transaction begins IMMEDIATE (the database's single write lock, before any
     read). PostgreSQL: the owner's account row is locked FOR NO KEY UPDATE, so writers to one
     owner queue while other owners, readers and foreign-key checks (KEY SHARE) go on.
-    Lock order everywhere: account rows, then the revision counter (see ``bump``)."""
+    Lock order everywhere: account rows in id order (see ``bump``)."""
     await begin_write(session)
     query = select(AccountRow.id).where(AccountRow.id == owner_id)
     if _postgres(session):
@@ -60,10 +82,13 @@ async def lock_owner(session: AsyncSession, owner_id: str) -> None:
 
 
 async def bump(session: AsyncSession, *account_ids: str) -> int:
-    """Give the accounts a new revision: their view changed for whoever sees them.
+    """Give the accounts a new revision: their view changed for whoever sees them. Returns it.
 
-    The accounts' rows are locked before the counter row (in id order), the same order as
-    ``lock_owner`` then ``bump``, so two writers never wait on each other in a cycle."""
+    On PostgreSQL the revision comes from a sequence, so writers do not queue on one row, and
+    revisions may commit out of order: sync tokens are horizons (``revisions.Horizon``), never
+    a revision returned here. The accounts' rows are locked in id order first (writers to
+    several accounts never wait on each other in a cycle; it also gives the transaction its id
+    before the revision is taken, which the horizon relies on)."""
     if _postgres(session):
         await session.execute(
             select(AccountRow.id)
@@ -71,27 +96,51 @@ async def bump(session: AsyncSession, *account_ids: str) -> int:
             .order_by(AccountRow.id)
             .with_for_update(key_share=True)
         )
-    revision = await session.scalar(
-        update(RevisionCounter)
-        .where(RevisionCounter.id == 1)
-        .values(value=RevisionCounter.value + 1)
-        .returning(RevisionCounter.value)
-    )
-    assert revision is not None
+    revision = await allocate(session)
     await session.execute(
         update(AccountRow).where(AccountRow.id.in_(account_ids)).values(revision=revision)
     )
-    return int(revision)
+    return revision
 
 
-async def replace_name_keys(session: AsyncSession, account_id: str, keys: Iterable[str]) -> None:
-    """The account's search keys become ``keys``, in the caller's transaction: derived from the
-    name and aliases written in that same transaction, under ``lock_owner`` (or on a new
-    account no one else can see yet), so a concurrent change never leaves stale keys."""
+async def replace_name_keys(session: AsyncSession, account_id: str, index: NameIndex) -> None:
+    """The account's search keys and stored name index become those of ``index``, in the
+    caller's transaction: derived from the name and aliases written in that same transaction,
+    under ``lock_owner`` (or on a new account no one else can see yet), so a concurrent change
+    never leaves stale keys."""
     await session.execute(delete(NameKeyRow).where(NameKeyRow.account_id == account_id))
-    rows = [{"key": k, "account_id": account_id} for k in sorted(set(keys)) if len(k) <= 80]
-    if rows:
+    await session.execute(
+        update(AccountRow)
+        .where(AccountRow.id == account_id)
+        .values(name_index=names.encode_index(index))
+    )
+    keys = sorted(k for k in names.search_keys(index) if len(k) <= 80)
+    if keys:
+        public = bool(await session.scalar(select(_public_exists(account_id))))
+        rows = [{"key": k, "account_id": account_id, "public": public} for k in keys]
         await session.execute(insert(NameKeyRow), rows)
+
+
+def _public_exists(owner_id: str) -> Exists:
+    # the owner has an entry anyone may see or call: their name is found by public lookups
+    return exists().where(
+        EntryRow.owner_id == owner_id,
+        GrantRow.entry_id == EntryRow.id,
+        GrantRow.audience == PUBLIC,
+        GrantRow.level >= int(Level.CALLABLE),
+    )
+
+
+async def refresh_public(session: AsyncSession, owner_id: str) -> None:
+    """After a change that may add or remove the owner's last public grant (under the owner's
+    lock): their name keys enter or leave the partial index of public names. Writes nothing
+    when the flag is already right."""
+    now_public = _public_exists(owner_id)
+    await session.execute(
+        update(NameKeyRow)
+        .where(NameKeyRow.account_id == owner_id, NameKeyRow.public != now_public)
+        .values(public=now_public)
+    )
 
 
 async def insert_ignoring_duplicates(
@@ -134,51 +183,95 @@ async def verified_phones(session: AsyncSession, account_id: str) -> list[str]:
 async def relations_of(
     session: AsyncSession, phones: Collection[str], owner_ids: Collection[str] | None = None
 ) -> dict[str, Relation]:
-    """How the holder of ``phones`` stands to each owner who has them in a circle or blocks them."""
+    """How the holder of ``phones`` stands to each owner who has them in a circle or blocks them
+    (one round trip: circles and blocks in one UNION ALL)."""
     if not phones:
         return {}
-    circles: dict[str, set[str]] = defaultdict(set)
     circle_query = (
-        select(CircleRow.owner_id, CircleRow.id)
+        select(CircleRow.owner_id, CircleRow.id.label("circle"))
         .join(MemberRow, MemberRow.circle_id == CircleRow.id)
         .where(MemberRow.phone.in_(phones))
     )
-    block_query = select(BlockRow.owner_id).where(BlockRow.phone.in_(phones))
+    block_query = select(BlockRow.owner_id, null().label("circle")).where(
+        BlockRow.phone.in_(phones)
+    )
     if owner_ids is not None:
         circle_query = circle_query.where(CircleRow.owner_id.in_(owner_ids))
         block_query = block_query.where(BlockRow.owner_id.in_(owner_ids))
-    for owner_id, circle_id in await session.execute(circle_query):
-        circles[owner_id].add(circle_id)
-    blocked = set(await session.scalars(block_query))
+    circles: dict[str, set[str]] = defaultdict(set)
+    blocked: set[str] = set()
+    row: Any  # (owner_id, circle id or NULL for a block)
+    for row in await session.execute(union_all(circle_query, block_query)):
+        owner_id, circle_id = row[0], row[1]
+        if circle_id is None:
+            blocked.add(owner_id)
+        else:
+            circles[owner_id].add(circle_id)
     return {
         owner: Relation(circles=frozenset(circles.get(owner, ())), blocked=owner in blocked)
         for owner in circles.keys() | blocked
     }
 
 
-async def public_owners_by_keys(
-    session: AsyncSession, prefixes: Collection[str], limit: int
-) -> list[str]:
-    """Owners with at least one public grant whose name keys start with one of ``prefixes``.
+async def lookup_candidates(
+    session: AsyncSession,
+    phones: Collection[str],
+    viewer_id: str,
+    prefixes: Collection[str],
+    public_limit: int,
+) -> dict[str, StoredName]:
+    """Who a lookup ranks, with their names and stored name indexes, in one round trip: the
+    owners whose circles hold one of ``phones`` and grant that circle at least one entry, plus
+    up to ``public_limit`` public owners whose name keys start with one of ``prefixes``; never
+    the viewer, never an owner blocking one of ``phones``. A pre-filter: ``policy.project``
+    still decides what the viewer gets.
 
-    Range scans on the key index (``key >= p AND key < p + U+FFFF``) work the same on SQLite
-    and PostgreSQL, unlike LIKE.
+    Public names come from the partial index of public keys only (``ix_name_keys_public``), so
+    the cost follows the matches, not the number of accounts or of public grants. Range scans
+    (``key >= p AND key < p + U+FFFF``) work the same on SQLite and PostgreSQL, unlike LIKE.
     """
-    if not prefixes:
-        return []
-    ranges = [NameKeyRow.key.between(p, p + "\uffff") for p in prefixes]
-    public_owners = (
-        select(EntryRow.owner_id)
-        .join(GrantRow, GrantRow.entry_id == EntryRow.id)
-        .where(GrantRow.audience == PUBLIC, GrantRow.level >= int(Level.CALLABLE))
-    )
-    query = (
-        select(NameKeyRow.account_id)
-        .where(or_(*ranges), NameKeyRow.account_id.in_(public_owners))
-        .distinct()
-        .limit(limit)
-    )
-    return list(await session.scalars(query))
+    owners: list[Select[Any]] = []
+    if phones:
+        owners.append(
+            select(EntryRow.owner_id)
+            .join(GrantRow, GrantRow.entry_id == EntryRow.id)
+            .join(CircleRow, CircleRow.id == GrantRow.audience)
+            .join(MemberRow, MemberRow.circle_id == CircleRow.id)
+            .where(MemberRow.phone.in_(phones), _shown())
+        )
+    if prefixes:
+        # one range scan per prefix (UNION ALL, not OR: each can be an index-only scan of the
+        # partial index, where OR makes a bitmap scan visit the table for every match)
+        keys = union_all(
+            *(
+                select(NameKeyRow.key, NameKeyRow.account_id).where(
+                    NameKeyRow.key.between(p, p + "\uffff"), NameKeyRow.public
+                )
+                for p in prefixes
+            )
+        ).subquery()
+        # past the limit, owners with a key equal to a prefix (a whole word, the whole name)
+        # come before those whose keys only start with one: a common first name matches
+        # thousands of public people at a million accounts, and only the best few are fetched
+        exact = func.min(case((keys.c.key.in_(list(prefixes)), 0), else_=1))
+        matching = (
+            select(keys.c.account_id.label("owner_id"))
+            .group_by(keys.c.account_id)
+            .order_by(exact, keys.c.account_id)
+            .limit(public_limit)
+            .subquery()
+        )
+        owners.append(select(matching.c.owner_id))  # a subquery: SQLite's UNION takes no LIMIT
+    if not owners:
+        return {}
+    # a semi-join, not DISTINCT: PostgreSQL cannot compare the JSON aliases column
+    query = select(AccountRow.id, AccountRow.name, AccountRow.aliases, AccountRow.name_index)
+    query = query.where(AccountRow.id.in_(union(*owners)), AccountRow.id != viewer_id)
+    if phones:
+        blocking = select(BlockRow.owner_id).where(BlockRow.phone.in_(phones))
+        query = query.where(AccountRow.id.not_in(blocking))
+    rows = await session.execute(query)
+    return {a.id: StoredName(a.name, tuple(a.aliases or ()), a.name_index) for a in rows}
 
 
 async def publicly_callable_owners(session: AsyncSession, limit: int) -> list[str]:
@@ -199,36 +292,47 @@ async def publicly_callable_owners(session: AsyncSession, limit: int) -> list[st
 
 
 async def cards(
-    session: AsyncSession, owner_ids: Collection[str], audiences: Collection[str] | None = None
+    session: AsyncSession,
+    owner_ids: Collection[str],
+    audiences: Collection[str] | None = None,
+    names: dict[str, tuple[str, tuple[str, ...]]] | None = None,
 ) -> dict[str, Card]:
-    """The cards of ``owner_ids``. With ``audiences``, only the grants that can matter."""
+    """The cards of ``owner_ids``. With ``audiences``, only the grants that can matter; with
+    ``names`` (owner → name, aliases, already read), no second read of the names."""
     if not owner_ids:
         return {}
-    names = await names_of(session, owner_ids)
-    # plain column rows, not ORM objects: this runs for every contact of a phonebook
-    entry_rows = (
-        await session.execute(
-            select(
-                EntryRow.id,
-                EntryRow.owner_id,
-                EntryRow.kind,
-                EntryRow.label,
-                EntryRow.value,
-                EntryRow.position,
-            ).where(EntryRow.owner_id.in_(owner_ids))
+    if names is None:
+        names = await names_of(session, owner_ids)
+    else:
+        wanted = set(owner_ids)
+        names = {o: n for o, n in names.items() if o in wanted}
+    # entries and their grants in one round trip; plain column rows, not ORM objects: this
+    # runs for every contact of a phonebook
+    on = GrantRow.entry_id == EntryRow.id
+    if audiences is not None:
+        on = and_(on, GrantRow.audience.in_(audiences))
+    rows = await session.execute(
+        select(
+            EntryRow.id,
+            EntryRow.owner_id,
+            EntryRow.kind,
+            EntryRow.label,
+            EntryRow.value,
+            EntryRow.position,
+            GrantRow.audience,
+            GrantRow.level,
         )
-    ).all()
+        .outerjoin(GrantRow, on)
+        .where(EntryRow.owner_id.in_(owner_ids))
+    )
     grants: dict[str, dict[str, Level]] = defaultdict(dict)
-    if entry_rows:
-        grant_query = select(GrantRow.entry_id, GrantRow.audience, GrantRow.level).where(
-            GrantRow.entry_id.in_([e.id for e in entry_rows])
-        )
-        if audiences is not None:
-            grant_query = grant_query.where(GrantRow.audience.in_(audiences))
-        for entry_id, audience, level in await session.execute(grant_query):
-            grants[entry_id][audience] = Level(level)
+    entry_rows: dict[str, Any] = {}
+    for e in rows:
+        entry_rows.setdefault(e.id, e)
+        if e.audience is not None:
+            grants[e.id][e.audience] = Level(e.level)
     entries: dict[str, list[Entry]] = defaultdict(list)
-    for e in entry_rows:
+    for e in entry_rows.values():
         entries[e.owner_id].append(
             Entry(e.id, EntryKind(e.kind), e.label, e.value, e.position, grants.get(e.id, {}))
         )
@@ -259,35 +363,10 @@ def _shown() -> ColumnElement[bool]:
     )
 
 
-async def names_sharing_with(
-    session: AsyncSession, phones: Collection[str], viewer_id: str
-) -> dict[str, tuple[str, tuple[str, ...]]]:
-    """Names of the owners whose circles hold one of ``phones`` and who grant that circle at
-    least one entry, blocks left out: one indexed join from the viewer's numbers. A pre-filter
-    for name lookup; ``policy.project`` still decides what the viewer gets."""
-    if not phones:
-        return {}
-    blocking = select(BlockRow.owner_id).where(BlockRow.phone.in_(phones))
-    sharing = (
-        select(EntryRow.owner_id)
-        .join(GrantRow, GrantRow.entry_id == EntryRow.id)
-        .join(CircleRow, CircleRow.id == GrantRow.audience)
-        .join(MemberRow, MemberRow.circle_id == CircleRow.id)
-        .where(MemberRow.phone.in_(phones), _shown())
-    )
-    # a semi-join, not DISTINCT: PostgreSQL cannot compare the JSON aliases column
-    rows = await session.execute(
-        select(AccountRow.id, AccountRow.name, AccountRow.aliases).where(
-            AccountRow.id.in_(sharing), AccountRow.id != viewer_id, AccountRow.id.not_in(blocking)
-        )
-    )
-    return {a.id: (a.name, tuple(a.aliases or ())) for a in rows}
-
-
-async def blocked_by(session: AsyncSession, phones: Collection[str]) -> set[str]:
-    if not phones:
-        return set()
-    return set(await session.scalars(select(BlockRow.owner_id).where(BlockRow.phone.in_(phones))))
+class StoredName(NamedTuple):
+    name: str
+    aliases: tuple[str, ...]
+    stored_index: str | None  # names.encode_index of name + aliases; None: not backfilled
 
 
 async def revisions(session: AsyncSession, account_ids: Collection[str]) -> dict[str, int]:

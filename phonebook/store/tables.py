@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -51,6 +52,9 @@ class AccountRow(Base):
     revision: Mapped[int] = mapped_column(BigInteger, nullable=False, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     pin_hash: Mapped[str | None] = mapped_column(String(200))  # access PIN for the phone
+    # names.encode_index of name + aliases, written with the name keys: lookups rank from it
+    # instead of re-deriving pinyin and phonetic codes (NULL: rows older than 0009 backfills)
+    name_index: Mapped[str | None] = mapped_column(Text)
 
 
 class PhoneRow(Base):
@@ -126,12 +130,28 @@ class BlockRow(Base):
 
 
 class NameKeyRow(Base):
-    """Search keys of an account's names, for prefix range scans over public entries."""
+    """Search keys of an account's names, for prefix range scans over public entries.
+
+    ``public`` mirrors "the account has a public callable or visible grant" (kept by
+    ``queries.refresh_public`` whenever a public grant may change): the partial index holds the
+    public accounts' keys only, so finding public names by prefix never scans public grants."""
 
     __tablename__ = "name_keys"
+    __table_args__ = (
+        Index(
+            "ix_name_keys_public",
+            "key",
+            "account_id",
+            sqlite_where=text("public"),
+            postgresql_where=text("public"),
+        ),
+    )
     key: Mapped[str] = mapped_column(String(80), primary_key=True)
     account_id: Mapped[str] = mapped_column(
         ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    public: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
     )
 
 

@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 from phonebook.names import (
     NameIndex,
     Ranking,
+    decode_index,
     digits_prefixes,
+    encode_index,
     has_han,
     index_name,
     keypad_digits,
@@ -414,3 +416,9 @@ def test_every_keypad_match_is_reachable_by_prefix_scan(case: tuple[NameIndex, s
     for scored in ranking.matches:
         assert scored.reason == "keypad"
         assert reachable(digits_prefixes(digits), search_keys(index)), (digits, scored)
+
+
+@pytest.mark.parametrize("name,aliases", [("Zoë Müller", ["Zo"]), ("张伟", []), ("O'Brien", [])])
+def test_a_stored_name_index_reads_back_the_same(name: str, aliases: list[str]) -> None:
+    index = index_name(name, aliases)
+    assert decode_index(name, encode_index(index)) == index
