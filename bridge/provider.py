@@ -24,8 +24,10 @@ explicitly; nothing happens at import time."""
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import socket
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -97,6 +99,19 @@ class Finding:
 
 def ok(check: str, detail: str) -> Finding:
     return Finding(check, detail=detail)
+
+
+@contextlib.contextmanager
+def quiet(logger: str) -> Iterator[None]:
+    """A check's own chatter (a library's retries, its banner) silenced while it runs: the
+    finding says what matters."""
+    quieted = logging.getLogger(logger)
+    level = quieted.level
+    quieted.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        quieted.setLevel(level)
 
 
 class Provider(Protocol):

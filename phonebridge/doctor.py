@@ -10,11 +10,8 @@ prompts where Asterisk looks and the AMI login)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import importlib.util
-import logging
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 from alembic.runtime.migration import MigrationContext
@@ -23,7 +20,7 @@ from alembic.util.exc import CommandError
 from sqlalchemy import Connection
 from sqlalchemy.engine.url import make_url
 
-from bridge.provider import Finding, ok
+from bridge.provider import Finding, ok, quiet
 from phonebook.store.engine import is_sqlite, make_engine
 from phonebook.store.migrate import alembic_config
 from phonebridge import providers
@@ -113,19 +110,8 @@ def _schema(url: str, shown: str, current: tuple[str, ...], will_migrate: bool) 
 
 
 def _current_heads(conn: Connection) -> tuple[str, ...]:
-    with _quiet("alembic.runtime.migration"):  # "Context impl …" is no news here
+    with quiet("alembic.runtime.migration"):  # "Context impl …" is no news here
         return tuple(MigrationContext.configure(conn).get_current_heads())
-
-
-@contextlib.contextmanager
-def _quiet(logger: str) -> Iterator[None]:
-    quieted = logging.getLogger(logger)
-    level = quieted.level
-    quieted.setLevel(logging.CRITICAL)
-    try:
-        yield
-    finally:
-        quieted.setLevel(level)
 
 
 def _missing_sqlite_file(url: str) -> Path | None:

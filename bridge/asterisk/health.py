@@ -6,15 +6,12 @@ AMI login works (when Asterisk places the calls)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 from bridge import prompts
 from bridge.ami.client import AmiClient
-from bridge.provider import Finding, ok
+from bridge.provider import Finding, ok, quiet
 
 AMI_TIMEOUT_S = 3.0
 SOUND_FORMATS = frozenset(
@@ -22,17 +19,6 @@ SOUND_FORMATS = frozenset(
 )
 # SAY DIGITS / SAY ALPHA read codes and spell names; RECORD FILE beeps (dialplan/README.md)
 CORE_SOUNDS = ("beep", "digits/1", "letters/a")
-
-
-@contextlib.contextmanager
-def _quiet(logger: str) -> Iterator[None]:
-    quieted = logging.getLogger(logger)
-    level = quieted.level
-    quieted.setLevel(logging.CRITICAL)
-    try:
-        yield
-    finally:
-        quieted.setLevel(level)
 
 
 def check_sounds(sounds: Path, prompt_folder: str) -> list[Finding]:
@@ -95,7 +81,7 @@ def _sound_in(places: list[Path], name: str) -> bool:
 
 async def check_ami(host: str, port: int, username: str, secret: str) -> Finding:
     client = AmiClient(host, port, username, secret, events=False, connect_timeout_s=AMI_TIMEOUT_S)
-    with _quiet("bridge.ami.client"):  # its retries and refusals are no news here
+    with quiet("bridge.ami.client"):  # its retries and refusals are no news here
         client.start()
         try:
             async with asyncio.timeout(AMI_TIMEOUT_S):
