@@ -75,7 +75,14 @@ async def serve(url: str, mode: str, port_file: str) -> None:
     else:
         handler = bare  # type: ignore[assignment]
     server = FastAgiServer(
-        {"access": handler}, host="127.0.0.1", port=0, max_concurrent=2000, header_timeout_s=30
+        {"access": handler},
+        host="127.0.0.1",
+        port=0,
+        max_concurrent=2000,
+        # 500 calls connect at once and one core reads their headers in turn: the default
+        # bound on connections still waiting for a header (64, against idlers) would close them
+        max_pending=2000,
+        header_timeout_s=30,
     )
     await server.start()
     Path(port_file).write_text(str(server.bound_port))
