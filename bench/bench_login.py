@@ -28,7 +28,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.test_cli import clean_env, free_port, wait_healthy  # noqa: E402
+from bench.spawn import serve_many  # noqa: E402
 
 
 def start(db: str, redis: str) -> tuple[list[subprocess.Popen[bytes]], list[str]]:
@@ -43,22 +43,7 @@ def start(db: str, redis: str) -> tuple[list[subprocess.Popen[bytes]], list[str]
     }
     if redis:
         settings["redis_url"] = redis
-    procs, bases = [], []
-    for _ in range(2):
-        port = free_port()
-        env = {**clean_env(**settings), "PYTHONPATH": str(ROOT)}
-        procs.append(
-            subprocess.Popen(
-                [sys.executable, "-m", "phonebridge", "serve", "--port", str(port)],
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.DEVNULL,
-            )
-        )
-        bases.append(f"http://127.0.0.1:{port}")
-    for base in bases:
-        wait_healthy(base)
-    return procs, bases
+    return serve_many(2, ROOT, **settings)
 
 
 async def sign_in(http: httpx.AsyncClient, base: str, phone: str, password: str, ip: str) -> float:

@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from api.auth import issue_token
 from api.config import ApiConfig
 from bench.seed import Seeded, reset_postgres_database
-from bench.spawn import spawn
+from bench.spawn import free_port, spawn
 from phonebook.app import Phonebook
 from phonebook.config import PhonebookConfig
 from phonebook.errors import NotFound
@@ -103,12 +103,6 @@ async def in_process(
                     await pb.directory.lookup(viewer, name=q.get("name"), digits=q.get("keys"))
                 times[kind].append(time.perf_counter() - start)
     return times
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def start_server(argv: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:

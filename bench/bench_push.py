@@ -6,9 +6,10 @@ made through the first, so half the events cross processes by LISTEN/NOTIFY. Peo
 passwords are seeded through the domain (no password hashing); changes go through the API
 (PATCH an entry's label, which every viewer of that owner sees).
 
-    python bench/bench_push.py [--db postgresql+asyncpg://postgres@127.0.0.1:5432/pb_feed]
+    python bench/bench_push.py [--db postgresql+asyncpg://postgres@127.0.0.1:5432/postgres]
         [--streams 1000] [--pollers 100] [--rate 50] [--seconds 20] [--poll-seconds 5]
-The PostgreSQL database is emptied (schema dropped) first.
+With --db, the bench makes (dropping it first) a database of its own on that server,
+`phonebridge_bench_push`, as the other benchmarks do.
 """
 
 from __future__ import annotations
@@ -34,12 +35,12 @@ sys.path.insert(0, str(ROOT))
 
 from api.auth import issue_token  # noqa: E402
 from api.config import ApiConfig  # noqa: E402
+from bench.seed import reset_postgres_database  # noqa: E402
+from bench.spawn import serve_many  # noqa: E402
 from phonebook.app import Phonebook  # noqa: E402
 from phonebook.config import PhonebookConfig  # noqa: E402
 from phonebook.store.engine import make_engine  # noqa: E402
 from phonebook.store.migrate import upgrade  # noqa: E402
-from tests.conftest import _reset_postgres  # noqa: E402
-from tests.test_cli import clean_env, free_port, wait_healthy  # noqa: E402
 
 SECRET = "bench-secret-" + "k" * 32
 VIEWERS_PER_OWNER = 20
@@ -91,31 +92,17 @@ async def seed(url: str, viewers: int) -> tuple[list[tuple[str, str, str]], list
 def start(
     url: str, processes: int, folder: Path
 ) -> tuple[list[subprocess.Popen[bytes]], list[str]]:
-    procs, bases = [], []
-    for _ in range(processes):
-        port = free_port()
-        env = clean_env(
-            database_url=url,
-            secret_key=SECRET,
-            agi_port=str(free_port()),
-            log_level="warning",
-            auto_migrate="false",
-            push_heartbeat_seconds="15",
-            lookups_per_minute="0",
-        )
-        env["PYTHONPATH"] = str(ROOT)
-        procs.append(
-            subprocess.Popen(
-                [sys.executable, "-m", "phonebridge", "serve", "--port", str(port)],
-                cwd=folder,
-                env=env,
-                stdout=subprocess.DEVNULL,
-            )
-        )
-        bases.append(f"http://127.0.0.1:{port}")
-    for base in bases:
-        wait_healthy(base)
-    return procs, bases
+    return serve_many(
+        processes,
+        folder,
+        database_url=url,
+        secret_key=SECRET,
+        agi_port="0",
+        log_level="warning",
+        auto_migrate="false",
+        push_heartbeat_seconds="15",
+        lookups_per_minute="0",
+    )
 
 
 async def stream(
@@ -289,9 +276,9 @@ async def run(args: argparse.Namespace) -> None:
 def prepare(args: argparse.Namespace) -> None:
     """A fresh, migrated database (outside the event loop: the migrations run their own)."""
     args.folder = Path(tempfile.mkdtemp(prefix="bench-push-"))
-    if args.db:
-        args.url = args.db
-        _reset_postgres(args.url)
+    if args.db:  # a database of its own on that server, never the test suite's
+        args.url = asyncio.run(reset_postgres_database(args.db, "phonebridge_bench_push"))
+        upgrade(args.url)
     else:
         args.url = f"sqlite+aiosqlite:///{args.folder / 'bench.db'}"
         upgrade(args.url)
@@ -299,7 +286,11 @@ def prepare(args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", default="", help="PostgreSQL URL (two processes); default SQLite")
+    parser.add_argument(
+        "--db",
+        default="",
+        help="a PostgreSQL server URL (two processes, own database); default SQLite",
+    )
     parser.add_argument("--streams", type=int, default=1000)
     parser.add_argument("--pollers", type=int, default=100)
     parser.add_argument("--rate", type=float, default=50)

@@ -41,6 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.seed import Seeded, reset_postgres_database  # noqa: E402
+from bench.spawn import free_port  # noqa: E402
 from phonebook.names import keypad_digits, normalize  # noqa: E402
 
 PG_ADMIN = os.environ.get(
@@ -134,12 +135,6 @@ async def run_calls(
         start = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
     return samples, time.perf_counter() - start
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def start_bridge(db_url: str) -> tuple[subprocess.Popen[bytes], str]:

@@ -25,7 +25,6 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -41,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.bench_agi import env_block, plan_for  # noqa: E402
 from bench.seed import Seeded  # noqa: E402
+from bench.spawn import free_port  # noqa: E402
 
 SAMPLE_S = 10.0
 CALLERS = 500
@@ -54,12 +54,6 @@ class Tally:
     dialled: int = 0
     errors: Counter[str] = field(default_factory=Counter)
     other: Counter[str] = field(default_factory=Counter)  # ended without dialling, by result
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def rss_kb(pid: int) -> int:
