@@ -176,7 +176,7 @@ class Directory:
         """The store's change counter: every change to a card, circle, grant, block, name or
         verified number moves it. Anything derived from a phonebook is current while it holds."""
         async with self._sessions() as session:
-            return (await self._horizon.read(session))[0]
+            return await self.horizon_in(session)
 
     async def reachable_names(self, viewer_id: str, *, public: bool = False) -> list[str]:
         """Names and aliases of the viewer's contacts who can be called (with ``public``, also
